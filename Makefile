@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# APSM top-level Makefile.
+#
+#   make              build apsm.ko and the userspace programs
+#   make demo         install dependencies, boot a VM, run the demo
+#   make check        install dependencies, run every test, print the tally
+#   make kunit        KUnit suites under UML
+#   make dkms-install register and build the module with DKMS
+#
+# KDIR selects the kernel build tree (default: the newest Debian
+# linux-headers-*-amd64 in /usr/src). W=1 and C=1 pass through to kbuild.
+
+KVER ?= $(shell scripts/kver.sh 2>/dev/null)
+KDIR ?= /usr/src/linux-headers-$(KVER)
+VERSION := $(shell sed -n 's/.*APSM_VERSION "\(.*\)"/\1/p' include/version.h)
+
+.PHONY: all module userspace deps check demo kunit dkms-install \
+	dkms-uninstall clean
+
+all: module userspace
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userspace:
+	$(MAKE) -C userspace-ctl
+
+deps:
+	scripts/deps.sh
+
+check: deps
+	scripts/check.sh
+
+demo: deps all
+	scripts/vm-run.sh scripts/demo.sh
+
+kunit: deps
+	scripts/kunit.sh
+
+dkms-install:
+	scripts/dkms.sh install $(VERSION)
+
+dkms-uninstall:
+	scripts/dkms.sh uninstall $(VERSION)
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C userspace-ctl clean

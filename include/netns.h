@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per network namespace state: one APSM node per netns.
+ */
+#ifndef _APSM_NETNS_H
+#define _APSM_NETNS_H
+
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <net/net_namespace.h>
+
+struct apsm_net {
+	struct net *net;
+	/* Serialises every configuration change in this netns. Packet-path
+	 * readers never take it: they see the tables under RCU.
+	 */
+	struct mutex conf_lock;
+	u32 node_id;		/* 0 until set */
+	u32 rds_max;
+	u32 policy_max;
+	u32 timeout_tcp_ms;
+	u32 timeout_udp_ms;
+	u32 timeout_other_ms;
+	u32 generation;		/* bumped on every config change */
+};
+
+struct apsm_net *apsm_net(const struct net *net);
+
+int apsm_netns_init(void);
+void apsm_netns_exit(void);
+
+#endif /* _APSM_NETNS_H */

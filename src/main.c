@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * APSM - anticipatory packet steering module: module init and exit only.
+ */
+#include <linux/module.h>
+#include <linux/apsm.h>
+
+#include "netlink.h"
+#include "netns.h"
+#include "version.h"
+
+static int __init apsm_mod_init(void)
+{
+	int ret;
+
+	ret = apsm_netns_init();
+	if (ret)
+		goto err_netns;
+
+	ret = apsm_genl_init();
+	if (ret)
+		goto err_genl;
+
+	pr_info("APSM %s loaded\n", APSM_VERSION);
+	return 0;
+
+err_genl:
+	apsm_netns_exit();
+err_netns:
+	return ret;
+}
+
+static void __exit apsm_mod_exit(void)
+{
+	apsm_genl_exit();
+	apsm_netns_exit();
+	pr_info("APSM unloaded\n");
+}
+
+module_init(apsm_mod_init);
+module_exit(apsm_mod_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Anticipatory packet steering through NF service chains");
+MODULE_VERSION(APSM_VERSION);
+MODULE_ALIAS_GENL_FAMILY(APSM_GENL_NAME);

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per network namespace APSM state and its defaults. Every netns is one
+ * APSM node; tables never cross namespaces.
+ */
+#include <linux/module.h>
+#include <net/netns/generic.h>
+
+#include "netns.h"
+
+static unsigned int rds_max = 1U << 20;
+module_param(rds_max, uint, 0444);
+MODULE_PARM_DESC(rds_max, "Default max RDS entries per netns (1M)");
+
+static unsigned int policy_max = 4096;
+module_param(policy_max, uint, 0444);
+MODULE_PARM_DESC(policy_max, "Default max flow policy rules per netns (4096)");
+
+static unsigned int apsm_net_id __read_mostly;
+
+struct apsm_net *apsm_net(const struct net *net)
+{
+	return net_generic(net, apsm_net_id);
+}
+
+static int __net_init apsm_net_init(struct net *net)
+{
+	struct apsm_net *an = apsm_net(net);
+
+	an->net = net;
+	mutex_init(&an->conf_lock);
+	an->rds_max = rds_max;
+	an->policy_max = policy_max;
+	/* Defaults in the spirit of conntrack's: established TCP is long
+	 * lived, UDP and the rest are short.
+	 */
+	an->timeout_tcp_ms = 3600 * 1000;
+	an->timeout_udp_ms = 120 * 1000;
+	an->timeout_other_ms = 30 * 1000;
+	return 0;
+}
+
+static void __net_exit apsm_net_exit(struct net *net)
+{
+	struct apsm_net *an = apsm_net(net);
+
+	mutex_destroy(&an->conf_lock);
+}
+
+static struct pernet_operations apsm_net_ops = {
+	.init = apsm_net_init,
+	.exit = apsm_net_exit,
+	.id = &apsm_net_id,
+	.size = sizeof(struct apsm_net),
+};
+
+int apsm_netns_init(void)
+{
+	return register_pernet_subsys(&apsm_net_ops);
+}
+
+void apsm_netns_exit(void)
+{
+	unregister_pernet_subsys(&apsm_net_ops);
+}

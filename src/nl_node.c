@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * APSM_CMD_NODE_GET / APSM_CMD_NODE_SET: this netns's node identity and
+ * limits.
+ */
+#include <linux/jiffies.h>
+
+#include "netlink.h"
+#include "netns.h"
+
+/* Timeouts: 1 s .. 7 days. (The policy's own min/max are s16.) */
+static struct netlink_range_validation apsm_timeout_range = {
+	.min = 1000,
+	.max = 7ULL * 24 * 3600 * 1000,
+};
+
+static struct netlink_range_validation apsm_rds_max_range = {
+	.min = 1,
+	.max = 1U << 24,
+};
+
+static struct netlink_range_validation apsm_policy_max_range = {
+	.min = 1,
+	.max = 65536,
+};
+
+const struct nla_policy apsm_node_policy[APSM_NODE_A_MAX + 1] = {
+	[APSM_NODE_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[APSM_NODE_A_RDS_MAX] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						&apsm_rds_max_range),
+	[APSM_NODE_A_RDS_COUNT] = { .type = NLA_REJECT,
+				    .reject_message = "read-only attribute" },
+	[APSM_NODE_A_POLICY_MAX] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						   &apsm_policy_max_range),
+	[APSM_NODE_A_TIMEOUT_TCP] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &apsm_timeout_range),
+	[APSM_NODE_A_TIMEOUT_UDP] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &apsm_timeout_range),
+	[APSM_NODE_A_TIMEOUT_OTHER] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							    &apsm_timeout_range),
+	[APSM_NODE_A_GENERATION] = { .type = NLA_REJECT,
+				     .reject_message = "read-only attribute" },
+};
+
+static int apsm_node_fill(struct sk_buff *skb, struct apsm_net *an)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, APSM_A_NODE);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, APSM_NODE_A_ID, an->node_id) ||
+	    nla_put_u32(skb, APSM_NODE_A_RDS_MAX, an->rds_max) ||
+	    nla_put_u32(skb, APSM_NODE_A_RDS_COUNT, 0) ||
+	    nla_put_u32(skb, APSM_NODE_A_POLICY_MAX, an->policy_max) ||
+	    nla_put_u32(skb, APSM_NODE_A_TIMEOUT_TCP, an->timeout_tcp_ms) ||
+	    nla_put_u32(skb, APSM_NODE_A_TIMEOUT_UDP, an->timeout_udp_ms) ||
+	    nla_put_u32(skb, APSM_NODE_A_TIMEOUT_OTHER,
+			an->timeout_other_ms) ||
+	    nla_put_u32(skb, APSM_NODE_A_GENERATION, an->generation)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static struct sk_buff *apsm_node_msg(struct apsm_net *an, struct genl_info *info,
+				     u8 cmd)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (info) {
+		skb = apsm_nl_reply_new(info, cmd, &hdr);
+		if (!skb)
+			return NULL;
+	} else {
+		skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+		if (!skb)
+			return NULL;
+		hdr = genlmsg_put(skb, 0, 0, &apsm_genl_family, 0, cmd);
+		if (!hdr)
+			goto err;
+	}
+	if (apsm_node_fill(skb, an))
+		goto err;
+	genlmsg_end(skb, hdr);
+	return skb;
+err:
+	nlmsg_free(skb);
+	return NULL;
+}
+
+int apsm_nl_node_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct apsm_net *an = apsm_net(genl_info_net(info));
+	struct sk_buff *msg;
+
+	mutex_lock(&an->conf_lock);
+	msg = apsm_node_msg(an, info, APSM_CMD_NODE_GET);
+	mutex_unlock(&an->conf_lock);
+	if (!msg)
+		return -ENOMEM;
+	return genlmsg_reply(msg, info);
+}
+
+int apsm_nl_node_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct apsm_net *an = apsm_net(genl_info_net(info));
+	struct nlattr *tb[APSM_NODE_A_MAX + 1];
+	struct sk_buff *ev;
+	int ret;
+
+	ret = apsm_nl_parse(info, APSM_A_NODE, tb, APSM_NODE_A_MAX,
+			    apsm_node_policy, true);
+	if (ret)
+		return ret;
+
+	mutex_lock(&an->conf_lock);
+	if (tb[APSM_NODE_A_ID])
+		an->node_id = nla_get_u32(tb[APSM_NODE_A_ID]);
+	if (tb[APSM_NODE_A_RDS_MAX])
+		an->rds_max = nla_get_u32(tb[APSM_NODE_A_RDS_MAX]);
+	if (tb[APSM_NODE_A_POLICY_MAX])
+		an->policy_max = nla_get_u32(tb[APSM_NODE_A_POLICY_MAX]);
+	if (tb[APSM_NODE_A_TIMEOUT_TCP])
+		an->timeout_tcp_ms = nla_get_u32(tb[APSM_NODE_A_TIMEOUT_TCP]);
+	if (tb[APSM_NODE_A_TIMEOUT_UDP])
+		an->timeout_udp_ms = nla_get_u32(tb[APSM_NODE_A_TIMEOUT_UDP]);
+	if (tb[APSM_NODE_A_TIMEOUT_OTHER])
+		an->timeout_other_ms =
+			nla_get_u32(tb[APSM_NODE_A_TIMEOUT_OTHER]);
+	an->generation++;
+	ev = apsm_node_msg(an, NULL, APSM_CMD_NODE_SET);
+	mutex_unlock(&an->conf_lock);
+	if (ev)
+		apsm_nl_event(genl_info_net(info), ev);
+	return 0;
+}
