@@ -121,7 +121,7 @@
  *   APSM_STATS_A_*, see enum apsm_stats_attrs.
  *
  * Multicast group "rds": APSM_CMD_RDS_NOTIFY, a batch of APSM_A_FLOW nests
- *   plus APSM_A_OP (u8, enum apsm_rds_op) in each nest as APSM_FLOW_A_OP.
+ *   each with APSM_FLOW_A_OP (u8, enum apsm_rds_op).
  * Multicast group "events": the NEW/SET/DEL command of the object that
  *   changed, carrying the object as a GET reply would.
  */
@@ -384,6 +384,7 @@ enum apsm_stats_attrs {
 	APSM_STATS_A_DROP_TX,
 	APSM_STATS_A_PASS_NONIP,
 	APSM_STATS_A_PASS_FRAG,
+	APSM_STATS_A_POLICY_FULL,	/* policy add refused: table full */
 	__APSM_STATS_A_MAX
 };
 #define APSM_STATS_A_MAX (__APSM_STATS_A_MAX - 1)

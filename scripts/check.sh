@@ -1,0 +1,137 @@
+#!/bin/bash
+# Run every APSM test and print one line per test plus the closing tally
+# `N passed, N failed[, N skipped]`. Exit status is non-zero on any failure.
+#
+#   scripts/check.sh [FILTER...]   run only tests whose name contains a FILTER
+#
+# Stages, in order: build (warnings are errors, W=1, sparse), userspace unit
+# tests, host tests (tests/host/), KUnit under UML, VM tests (tests/vm/,
+# each in a fresh VM via scripts/vm-run.sh). Full logs go to
+# $APSM_LOG_DIR (default .test-logs/ in the clone).
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+LOGDIR=${APSM_LOG_DIR:-$ROOT/.test-logs}
+mkdir -p "$LOGDIR"
+FILTERS=("$@")
+PASSED=0 FAILED=0 SKIPPED=0
+FAILED_NAMES=()
+START=$SECONDS
+
+selected() {
+	local f
+	[ ${#FILTERS[@]} -eq 0 ] && return 0
+	for f in "${FILTERS[@]}"; do
+		case "$1" in *"$f"*) return 0 ;; esac
+	done
+	return 1
+}
+
+record() {	# record NAME RESULT SECS LOG
+	local name=$1 res=$2 secs=$3 log=$4
+	case "$res" in
+	PASS) PASSED=$((PASSED + 1)) ;;
+	SKIP) SKIPPED=$((SKIPPED + 1)) ;;
+	*)
+		FAILED=$((FAILED + 1))
+		FAILED_NAMES+=("$name")
+		echo "---- last lines of $log ----"
+		tail -n 40 "$log" | sed 's/^/    /'
+		echo "----"
+		;;
+	esac
+	printf '%-4s %-44s %4ss\n' "$res" "$name" "$secs"
+}
+
+# run_one NAME CMD... : one test, pass iff CMD exits 0 (77 = skipped).
+run_one() {
+	local name=$1 log rc t0
+	shift
+	selected "$name" || return 0
+	log="$LOGDIR/${name//\//_}.log"
+	t0=$SECONDS
+	"$@" >"$log" 2>&1 </dev/null
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		record "$name" PASS $((SECONDS - t0)) "$log"
+	elif [ $rc -eq 77 ]; then
+		record "$name" SKIP $((SECONDS - t0)) "$log"
+	else
+		record "$name" "FAIL" $((SECONDS - t0)) "$log"
+	fi
+	return $rc
+}
+
+# run_counted NAME CMD... : a suite that prints `[word:] N passed, N failed
+# [, N skipped]`; its counts are added to the tally.
+run_counted() {
+	local name=$1 log rc t0 line p f s
+	shift
+	selected "$name" || return 0
+	log="$LOGDIR/${name//\//_}.log"
+	t0=$SECONDS
+	"$@" >"$log" 2>&1 </dev/null
+	rc=$?
+	line=$(grep -E '^([a-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		record "$name (no result line)" FAIL $((SECONDS - t0)) "$log"
+		return 1
+	fi
+	p=$(sed -E 's/.*\b([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/.*\b([0-9]+) failed.*/\1/' <<<"$line")
+	s=0
+	grep -q skipped <<<"$line" && s=$(sed -E 's/.*\b([0-9]+) skipped.*/\1/' <<<"$line")
+	PASSED=$((PASSED + p))
+	SKIPPED=$((SKIPPED + s))
+	if [ "$f" -ne 0 ] || [ $rc -ne 0 ]; then
+		# A crashed suite with no failures counted still fails once.
+		[ "$f" -eq 0 ] && f=1
+		FAILED=$((FAILED + f))
+		FAILED_NAMES+=("$name")
+		echo "---- last lines of $log ----"
+		tail -n 40 "$log" | sed 's/^/    /'
+		echo "----"
+		printf '%-4s %-44s %4ss  (%s)\n' FAIL "$name" $((SECONDS - t0)) "$line"
+		return 1
+	fi
+	printf '%-4s %-44s %4ss  (%s)\n' PASS "$name" $((SECONDS - t0)) "$line"
+}
+
+echo "== build"
+run_one build/module-W1 make -s module W=1
+run_one build/module-sparse make -s module C=2
+run_one build/userspace make -s userspace
+
+echo "== userspace unit tests"
+run_counted unit/userspace make -s -C userspace-ctl test
+
+echo "== host tests"
+for t in tests/host/*.sh; do
+	[ -e "$t" ] || continue
+	run_one "host/$(basename "$t" .sh)" "$t"
+done
+
+echo "== KUnit (UML)"
+run_counted kunit scripts/kunit.sh
+
+echo "== VM tests"
+if [ -e apsm.ko ]; then
+	for t in tests/vm/*.sh; do
+		[ -e "$t" ] || continue
+		run_one "vm/$(basename "$t" .sh)" scripts/vm-run.sh "$t"
+	done
+else
+	record "vm (apsm.ko missing: build failed)" FAIL 0 /dev/null
+fi
+
+echo
+echo "== $((SECONDS - START)) s; logs in $LOGDIR"
+for n in "${FAILED_NAMES[@]+"${FAILED_NAMES[@]}"}"; do
+	echo "failed: $n"
+done
+if [ "$SKIPPED" -gt 0 ]; then
+	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+else
+	echo "$PASSED passed, $FAILED failed"
+fi
+[ "$FAILED" -eq 0 ]
