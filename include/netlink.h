@@ -42,9 +42,59 @@ int apsm_nl_check_name(const struct nlattr *attr,
 
 /* Per-object nested policies (src/nl_<obj>.c). */
 extern const struct nla_policy apsm_node_policy[APSM_NODE_A_MAX + 1];
+extern const struct nla_policy apsm_peer_policy[APSM_PEER_A_MAX + 1];
+extern const struct nla_policy apsm_port_policy[APSM_PORT_A_MAX + 1];
+extern const struct nla_policy apsm_service_policy[APSM_SERVICE_A_MAX + 1];
+extern const struct nla_policy apsm_instance_policy[APSM_INSTANCE_A_MAX + 1];
+extern const struct nla_policy apsm_chain_policy[APSM_CHAIN_A_MAX + 1];
+extern const struct nla_policy apsm_policy_policy[APSM_POLICY_A_MAX + 1];
+extern const struct nla_policy apsm_flow_policy[APSM_FLOW_A_MAX + 1];
+extern const struct nla_policy apsm_stats_policy[APSM_STATS_A_MAX + 1];
 
 /* Handlers. */
 int apsm_nl_node_get(struct sk_buff *skb, struct genl_info *info);
 int apsm_nl_node_set(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_peer_new(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_peer_del(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_peer_get(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_peer_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int apsm_nl_port_new(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_port_del(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_port_get(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_port_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int apsm_nl_service_new(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_service_del(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_service_get(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_service_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int apsm_nl_instance_new(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_instance_set(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_instance_del(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_instance_get(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_instance_dump_start(struct netlink_callback *cb);
+int apsm_nl_instance_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int apsm_nl_chain_new(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_chain_del(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_chain_get(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_chain_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int apsm_nl_policy_new(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_policy_del(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_policy_get(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_policy_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int apsm_nl_flow_get(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_flow_dump_start(struct netlink_callback *cb);
+int apsm_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int apsm_nl_flow_dump_done(struct netlink_callback *cb);
+int apsm_nl_flow_del(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_flow_flush(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_flow_install(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_stats_get(struct sk_buff *skb, struct genl_info *info);
+
+/* One APSM_A_FLOW nest for @f (src/nl_flow.c); with @e also AGE_MS and
+ * PACKETS, with a nonzero @op also OP. 0 or -EMSGSIZE.
+ */
+struct apsm_rds_entry;
+struct apsm_rds_flow;
+int apsm_nl_flow_fill(struct sk_buff *skb, const struct apsm_rds_flow *f,
+		      const struct apsm_rds_entry *e, u8 op);
 
 #endif /* _APSM_NETLINK_H */

@@ -9,6 +9,16 @@
 #include <linux/types.h>
 #include <net/net_namespace.h>
 
+#include "chain.h"
+#include "instance.h"
+#include "peer.h"
+#include "port.h"
+#include "service.h"
+
+struct apsm_policy_table;
+struct apsm_rds;
+struct apsm_stats;
+
 struct apsm_net {
 	struct net *net;
 	/* Serialises every configuration change in this netns. Packet-path
@@ -22,6 +32,15 @@ struct apsm_net {
 	u32 timeout_udp_ms;
 	u32 timeout_other_ms;
 	u32 generation;		/* bumped on every config change */
+	struct apsm_stats __percpu *stats;	/* stats.h: node counters */
+	struct apsm_policy_table __rcu *policy;	/* policy.h */
+	struct apsm_rds *rds;			/* rds.h: flow table */
+	/* Configuration objects: RCU readers, conf_lock writers. */
+	struct apsm_peers peers;		/* peer.h */
+	struct apsm_ports ports;		/* port.h */
+	struct apsm_services services;		/* service.h */
+	struct apsm_instances instances;	/* instance.h */
+	struct apsm_chains chains;		/* chain.h */
 };
 
 struct apsm_net *apsm_net(const struct net *net);

@@ -7,15 +7,25 @@
 
 #include "netlink.h"
 #include "netns.h"
+#include "notifier.h"
+#include "rds.h"
 #include "version.h"
 
 static int __init apsm_mod_init(void)
 {
 	int ret;
 
+	ret = apsm_rds_cache_init();
+	if (ret)
+		goto err_rds_cache;
+
 	ret = apsm_netns_init();
 	if (ret)
 		goto err_netns;
+
+	ret = apsm_notifier_init();
+	if (ret)
+		goto err_notifier;
 
 	ret = apsm_genl_init();
 	if (ret)
@@ -25,15 +35,27 @@ static int __init apsm_mod_init(void)
 	return 0;
 
 err_genl:
+	apsm_notifier_exit();
+err_notifier:
 	apsm_netns_exit();
 err_netns:
+	apsm_rds_cache_exit();
+err_rds_cache:
 	return ret;
 }
 
 static void __exit apsm_mod_exit(void)
 {
 	apsm_genl_exit();
+	/* Drops every device the config objects hold (it replays
+	 * NETDEV_UNREGISTER for all devices).
+	 */
+	apsm_notifier_exit();
 	apsm_netns_exit();
+	/* The config objects' call_rcu() callbacks are module code. */
+	rcu_barrier();
+	/* After every netns is gone; waits for their RCU frees. */
+	apsm_rds_cache_exit();
 	pr_info("APSM unloaded\n");
 }
 

@@ -12,6 +12,14 @@
 
 static const struct nla_policy apsm_policy[APSM_A_MAX + 1] = {
 	[APSM_A_NODE] = NLA_POLICY_NESTED(apsm_node_policy),
+	[APSM_A_PEER] = NLA_POLICY_NESTED(apsm_peer_policy),
+	[APSM_A_PORT] = NLA_POLICY_NESTED(apsm_port_policy),
+	[APSM_A_SERVICE] = NLA_POLICY_NESTED(apsm_service_policy),
+	[APSM_A_INSTANCE] = NLA_POLICY_NESTED(apsm_instance_policy),
+	[APSM_A_CHAIN] = NLA_POLICY_NESTED(apsm_chain_policy),
+	[APSM_A_POLICY] = NLA_POLICY_NESTED(apsm_policy_policy),
+	[APSM_A_FLOW] = NLA_POLICY_NESTED(apsm_flow_policy),
+	[APSM_A_STATS] = NLA_POLICY_NESTED(apsm_stats_policy),
 };
 
 static const struct genl_ops apsm_genl_ops[] = {
@@ -23,6 +31,128 @@ static const struct genl_ops apsm_genl_ops[] = {
 		.cmd = APSM_CMD_NODE_SET,
 		.doit = apsm_nl_node_set,
 		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = APSM_CMD_PEER_NEW,
+		.doit = apsm_nl_peer_new,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = APSM_CMD_PEER_DEL,
+		.doit = apsm_nl_peer_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = APSM_CMD_PEER_GET,
+		.doit = apsm_nl_peer_get,
+		.dumpit = apsm_nl_peer_dump,
+	},
+	{
+		.cmd = APSM_CMD_PORT_NEW,
+		.doit = apsm_nl_port_new,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = APSM_CMD_PORT_DEL,
+		.doit = apsm_nl_port_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = APSM_CMD_PORT_GET,
+		.doit = apsm_nl_port_get,
+		.dumpit = apsm_nl_port_dump,
+	},
+	{
+		.cmd = APSM_CMD_SERVICE_NEW,
+		.doit = apsm_nl_service_new,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = APSM_CMD_SERVICE_DEL,
+		.doit = apsm_nl_service_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = APSM_CMD_SERVICE_GET,
+		.doit = apsm_nl_service_get,
+		.dumpit = apsm_nl_service_dump,
+	},
+	{
+		.cmd = APSM_CMD_INSTANCE_NEW,
+		.doit = apsm_nl_instance_new,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = APSM_CMD_INSTANCE_SET,
+		.doit = apsm_nl_instance_set,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = APSM_CMD_INSTANCE_DEL,
+		.doit = apsm_nl_instance_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = APSM_CMD_INSTANCE_GET,
+		.doit = apsm_nl_instance_get,
+		.start = apsm_nl_instance_dump_start,
+		.dumpit = apsm_nl_instance_dump,
+	},
+	{
+		.cmd = APSM_CMD_CHAIN_NEW,
+		.doit = apsm_nl_chain_new,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = APSM_CMD_CHAIN_DEL,
+		.doit = apsm_nl_chain_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = APSM_CMD_CHAIN_GET,
+		.doit = apsm_nl_chain_get,
+		.dumpit = apsm_nl_chain_dump,
+	},
+	{
+		.cmd = APSM_CMD_POLICY_NEW,
+		.doit = apsm_nl_policy_new,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = APSM_CMD_POLICY_DEL,
+		.doit = apsm_nl_policy_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = APSM_CMD_POLICY_GET,
+		.doit = apsm_nl_policy_get,
+		.dumpit = apsm_nl_policy_dump,
+	},
+	{
+		.cmd = APSM_CMD_FLOW_GET,
+		.doit = apsm_nl_flow_get,
+		.start = apsm_nl_flow_dump_start,
+		.dumpit = apsm_nl_flow_dump,
+		.done = apsm_nl_flow_dump_done,
+	},
+	{
+		.cmd = APSM_CMD_FLOW_DEL,
+		.doit = apsm_nl_flow_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = APSM_CMD_FLOW_FLUSH,
+		.doit = apsm_nl_flow_flush,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = APSM_CMD_FLOW_INSTALL,
+		.doit = apsm_nl_flow_install,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = APSM_CMD_STATS_GET,
+		.doit = apsm_nl_stats_get,
 	},
 };
 

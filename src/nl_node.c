@@ -7,6 +7,7 @@
 
 #include "netlink.h"
 #include "netns.h"
+#include "rds.h"
 
 /* Timeouts: 1 s .. 7 days. (The policy's own min/max are s16.) */
 static struct netlink_range_validation apsm_timeout_range = {
@@ -51,7 +52,8 @@ static int apsm_node_fill(struct sk_buff *skb, struct apsm_net *an)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, APSM_NODE_A_ID, an->node_id) ||
 	    nla_put_u32(skb, APSM_NODE_A_RDS_MAX, an->rds_max) ||
-	    nla_put_u32(skb, APSM_NODE_A_RDS_COUNT, 0) ||
+	    nla_put_u32(skb, APSM_NODE_A_RDS_COUNT,
+			apsm_rds_count(an->rds)) ||
 	    nla_put_u32(skb, APSM_NODE_A_POLICY_MAX, an->policy_max) ||
 	    nla_put_u32(skb, APSM_NODE_A_TIMEOUT_TCP, an->timeout_tcp_ms) ||
 	    nla_put_u32(skb, APSM_NODE_A_TIMEOUT_UDP, an->timeout_udp_ms) ||
@@ -118,10 +120,26 @@ int apsm_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 		return ret;
 
 	mutex_lock(&an->conf_lock);
+	if (tb[APSM_NODE_A_ID] &&
+	    nla_get_u32(tb[APSM_NODE_A_ID]) != an->node_id) {
+		u32 id = nla_get_u32(tb[APSM_NODE_A_ID]);
+
+		/* Instances and peers are keyed by node id. */
+		ret = apsm_instances_check_node_id(an, id, info->extack) ?:
+		      apsm_peers_check_node_id(an, id, info->extack);
+		if (ret) {
+			NL_SET_BAD_ATTR(info->extack, tb[APSM_NODE_A_ID]);
+			mutex_unlock(&an->conf_lock);
+			return ret;
+		}
+	}
 	if (tb[APSM_NODE_A_ID])
 		an->node_id = nla_get_u32(tb[APSM_NODE_A_ID]);
-	if (tb[APSM_NODE_A_RDS_MAX])
+	if (tb[APSM_NODE_A_RDS_MAX]) {
 		an->rds_max = nla_get_u32(tb[APSM_NODE_A_RDS_MAX]);
+		/* Below the count: evicts nothing, refuses inserts. */
+		apsm_rds_set_max(an->rds, an->rds_max);
+	}
 	if (tb[APSM_NODE_A_POLICY_MAX])
 		an->policy_max = nla_get_u32(tb[APSM_NODE_A_POLICY_MAX]);
 	if (tb[APSM_NODE_A_TIMEOUT_TCP])

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 
 ver="0.0.0-dkmstest$$"
 kver=$(scripts/kver.sh)
-trap 'scripts/dkms.sh uninstall "$ver" >/dev/null 2>&1 || true' EXIT
+trap 'cat "/var/lib/dkms/apsm/$ver/build/make.log" 2>/dev/null | grep -E "error|Error" | head -20; scripts/dkms.sh uninstall "$ver" >/dev/null 2>&1 || true' EXIT
 
 pp scripts/dkms.sh build "$ver"
 status=$(dkms status -m apsm -v "$ver" -k "$kver")

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * NSH (RFC 8300) encapsulation of whole Ethernet frames, MD type 2, with
+ * one APSM path TLV. Wire format: Documentation/nsh.md.
+ *
+ * skb convention, the same for every function here, on entry and on return:
+ * the "ingress view" of a netdev ingress hook. skb->data points at the
+ * network header, i.e. just after the outermost Ethernet header;
+ * skb_mac_header() is valid and skb->mac_len == ETH_HLEN.
+ *
+ *  - apsm_nsh_push() takes a plain frame in that view (an 802.1Q tag held
+ *    in skb->vlan_tci is written into the inner frame) and returns the
+ *    NSH frame in that view: mac header = outer Ethernet, network header =
+ *    skb->data = NSH, skb->protocol = ETH_P_NSH. To transmit it, the caller
+ *    does skb_push(skb, skb->mac_len) and dev_queue_xmit().
+ *  - apsm_nsh_pop() takes an NSH frame in that view and returns the inner
+ *    frame in that view, as if it had been received: mac header = inner
+ *    Ethernet, skb->data = inner network header, skb->protocol = inner
+ *    ethertype (an in-band 802.1Q tag stays in-band: skb_vlan_untag()
+ *    turns it into skb->vlan_tci if the caller wants that).
+ *
+ * Checksums: CHECKSUM_COMPLETE sums keep covering exactly the bytes from
+ * skb->data to the end (rcsum helpers); CHECKSUM_PARTIAL offsets are from
+ * skb->head and stay valid. GSO skbs keep their gso_type, gso_size and
+ * segment count: the NSH frame of a GSO skb is segmented on transmission
+ * by the kernel's NSH GSO handler (nsh_gso_segment, net/nsh: nsh.ko on
+ * Debian, CONFIG_NET_NSH=m), which must be loaded: without it a device
+ * that cannot take the super-packet whole drops it (see
+ * Documentation/nsh.md, "GSO").
+ */
+#ifndef _APSM_NSH_H
+#define _APSM_NSH_H
+
+#include <linux/if_ether.h>
+#include <linux/skbuff.h>
+#include <linux/types.h>
+#include <linux/apsm.h>
+
+#ifndef ETH_P_NSH
+#define ETH_P_NSH		0x894F
+#endif
+
+/* Base header: Ver(2) O(1) U(1) TTL(6) Length(6) | U(4) MDType(4) | NP(8) */
+#define APSM_NSH_VER_MASK	0xc000
+#define APSM_NSH_O_BIT		0x2000
+#define APSM_NSH_TTL_MASK	0x0fc0
+#define APSM_NSH_TTL_SHIFT	6
+#define APSM_NSH_LEN_MASK	0x003f
+#define APSM_NSH_MDTYPE_MASK	0x0f
+#define APSM_NSH_MDTYPE_2	0x2
+#define APSM_NSH_NP_ETHERNET	0x3
+#define APSM_NSH_TTL_MAX	63
+#define APSM_NSH_TTL_DEFAULT	63
+
+/* Context TLV header: MD Class(16) | Type(8) | U(1) Length(7), bytes */
+#define APSM_NSH_TLV_LEN_MASK	0x7f
+/* IANA NSH MD Class registry, "Experimental" (0xFFF6-0xFFFE) */
+#define APSM_NSH_MD_CLASS	0xfff6
+#define APSM_NSH_TLV_PATH	0x01
+
+#define APSM_NSH_BASE_LEN	8	/* base + service path header */
+#define APSM_NSH_TLV_HDR_LEN	4
+#define APSM_NSH_PATH_FIXED	8	/* origin(4) dir(1) n(1) reserved(2) */
+#define APSM_NSH_PATH_VLEN(n)	(APSM_NSH_PATH_FIXED + 4 * (n))
+/* Whole NSH header with a path of @n hops (a multiple of 4) */
+#define APSM_NSH_HDR_LEN(n)	(APSM_NSH_BASE_LEN + APSM_NSH_TLV_HDR_LEN + \
+				 APSM_NSH_PATH_VLEN(n))
+#define APSM_NSH_HDR_MAX	APSM_NSH_HDR_LEN(APSM_PATH_MAX)
+/* What push adds to the frame: outer Ethernet + NSH */
+#define APSM_NSH_OVERHEAD(n)	(ETH_HLEN + APSM_NSH_HDR_LEN(n))
+#define APSM_NSH_OVERHEAD_MAX	APSM_NSH_OVERHEAD(APSM_PATH_MAX)
+
+/* The NSH context of one packet. SI = hops left: the next hop is
+ * path[n - si]; si == 0 means the chain is done.
+ */
+struct apsm_nsh_ctx {
+	u32 spi;		/* 24 bit */
+	u8 si;			/* 0..n */
+	u8 ttl;			/* 1..63; 0 on push means the default (63) */
+	u8 dir;			/* enum apsm_flow_dir */
+	u8 n;			/* hops on the path, 1..APSM_PATH_MAX */
+	u32 origin;		/* node that classified the flow */
+	u32 path[APSM_PATH_MAX];	/* instance ids, traversal order */
+	u8 reason;		/* out: enum apsm_nsh_reason of peek/pop */
+};
+
+/* Why apsm_nsh_peek()/apsm_nsh_pop() refused a frame (ctx->reason);
+ * apsm_nsh_reason_stat() maps each to its APSM_STATS_A_DROP_* counter.
+ */
+enum apsm_nsh_reason {
+	APSM_NSH_OK = 0,
+	APSM_NSH_E_NOT_NSH,	/* skb->protocol is not ETH_P_NSH */
+	APSM_NSH_E_TRUNCATED,	/* shorter than a header says */
+	APSM_NSH_E_VERSION,	/* Ver != 0 */
+	APSM_NSH_E_OAM,		/* O bit set: no OAM support */
+	APSM_NSH_E_LENGTH,	/* Length below base + SPH, or no inner frame */
+	APSM_NSH_E_MDTYPE,	/* MD type is not 2 */
+	APSM_NSH_E_NEXT_PROTO,	/* NP is not Ethernet */
+	APSM_NSH_E_TTL,		/* TTL 0 or 1: dies on this hop */
+	APSM_NSH_E_TLV_OVERRUN,	/* a context TLV runs past Length */
+	APSM_NSH_E_NO_PATH,	/* no APSM path TLV */
+	APSM_NSH_E_DUP_PATH,	/* more than one APSM path TLV */
+	APSM_NSH_E_PATH_LEN,	/* n == 0, n > APSM_PATH_MAX, TLV short for n */
+	APSM_NSH_E_SI,		/* SI > n */
+	APSM_NSH_E_DIR,		/* direction not forward/return */
+	APSM_NSH_E_NOMEM,	/* could not linearise/unshare the header */
+	__APSM_NSH_E_MAX
+};
+
+/* Encapsulate the plain frame @skb (ingress view, see above) in outer
+ * Ethernet (@outer_dst, @outer_src, ETH_P_NSH) + NSH carrying @ctx.
+ * Returns 0, -EINVAL for an invalid @ctx (n, si, spi, ttl, dir), -ENOMEM.
+ * On error the skb is unchanged except possibly reallocated headroom, or
+ * an 802.1Q tag already moved in-band; the caller still owns it.
+ */
+int apsm_nsh_push(struct sk_buff *skb, const struct apsm_nsh_ctx *ctx,
+		  const u8 *outer_dst, const u8 *outer_src);
+
+/* Validate the NSH frame @skb (hostile input) and fill @ctx without
+ * changing the skb. Returns 0 or a negative errno with ctx->reason set:
+ * -EPROTO (not NSH, version, OAM, MD type, next protocol), -ELOOP (TTL),
+ * -EINVAL (everything else malformed).
+ */
+int apsm_nsh_peek(const struct sk_buff *skb, struct apsm_nsh_ctx *ctx);
+
+/* apsm_nsh_peek(), then strip outer Ethernet + NSH: @skb becomes the inner
+ * frame. Also -ENOMEM (reason NOMEM). On error the skb still holds the
+ * NSH frame.
+ */
+int apsm_nsh_pop(struct sk_buff *skb, struct apsm_nsh_ctx *ctx);
+
+/* In-place edits of an NSH frame that passed apsm_nsh_peek() (ingress
+ * view). They keep CHECKSUM_COMPLETE valid and unshare a cloned header.
+ *
+ * apsm_nsh_dec_ttl(): one hop: -ELOOP if the TTL is 0 or 1 (drop and count
+ * DROP_TTL), else TTL - 1.
+ */
+int apsm_nsh_dec_ttl(struct sk_buff *skb);
+int apsm_nsh_set_si(struct sk_buff *skb, u8 si);
+int apsm_nsh_set_outer(struct sk_buff *skb, const u8 *outer_dst,
+		       const u8 *outer_src);
+
+/* The APSM_STATS_A_* counter for @reason: DROP_TTL, DROP_NOMEM or
+ * DROP_NSH_INVALID (0 for APSM_NSH_OK).
+ */
+unsigned int apsm_nsh_reason_stat(unsigned int reason);
+const char *apsm_nsh_reason_str(unsigned int reason);
+
+/* The instance the packet goes to next, 0 when the chain is done (or the
+ * context is inconsistent).
+ */
+static inline u32 apsm_nsh_next_hop(const struct apsm_nsh_ctx *ctx)
+{
+	if (!ctx->si || ctx->si > ctx->n || ctx->n > APSM_PATH_MAX)
+		return 0;
+	return ctx->path[ctx->n - ctx->si];
+}
+
+#endif /* _APSM_NSH_H */

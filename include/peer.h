@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Peers: the other nodes of the cluster, keyed by node id. A peer is
+ * reached by sending NSH frames out of a fabric device to its fabric MAC.
+ *
+ * Readers (the packet path) look peers up under rcu_read_lock(); writers
+ * hold an->conf_lock, and rtnl_lock() before it when they bind a device.
+ */
+#ifndef _APSM_PEER_H
+#define _APSM_PEER_H
+
+#include <linux/if_ether.h>
+#include <linux/netdevice.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/xarray.h>
+
+struct apsm_net;
+struct genl_info;
+struct netlink_ext_ack;
+
+#define APSM_PEERS_MAX		1024	/* per netns */
+
+struct apsm_peer_stats {
+	u64_stats_t tx_packets;		/* NSH frames sent to it */
+	u64_stats_t rx_packets;		/* NSH frames received from it */
+	struct u64_stats_sync syncp;
+};
+
+struct apsm_peer {
+	u32 id;				/* its node id; the table key */
+	/* The fabric device towards it, held. NULL (and ifindex 0) once
+	 * that device went away: the peer is unreachable until re-added.
+	 */
+	struct net_device __rcu *dev;
+	int ifindex;
+	netdevice_tracker dev_tracker;
+	u8 lladdr[ETH_ALEN];		/* its fabric MAC */
+	struct apsm_peer_stats __percpu *stats;
+	struct rcu_head rcu;
+};
+
+/* The per-netns table (struct apsm_net::peers). */
+struct apsm_peers {
+	struct xarray xa;		/* node id -> struct apsm_peer */
+	u32 count;
+};
+
+void apsm_peers_init(struct apsm_net *an);
+void apsm_peers_exit(struct apsm_net *an);
+
+/* RCU (or conf_lock): the peer with node id @node_id, or NULL. */
+struct apsm_peer *apsm_peer_find(struct apsm_net *an, u32 node_id);
+
+/* Writers: rtnl_lock() then an->conf_lock held. Each change bumps
+ * an->generation and sends an event (@info: the request, for NLM_F_ECHO;
+ * NULL when the kernel made the change).
+ */
+struct apsm_peer *apsm_peer_create(struct apsm_net *an, u32 id,
+				   struct net_device *dev, const u8 *lladdr,
+				   struct genl_info *info);
+void apsm_peer_destroy(struct apsm_net *an, struct apsm_peer *peer,
+		       struct genl_info *info);
+/* @dev is being unregistered: peers reached through it become
+ * unreachable (ifindex 0).
+ */
+void apsm_peers_dev_gone(struct apsm_net *an, struct net_device *dev);
+/* Refuse (-EBUSY, with an extack) a node id change to a peer's id. */
+int apsm_peers_check_node_id(struct apsm_net *an, u32 new_id,
+			     struct netlink_ext_ack *extack);
+
+void apsm_peer_read_stats(const struct apsm_peer *peer, u64 *tx, u64 *rx);
+
+static inline void apsm_peer_count_tx(struct apsm_peer *peer)
+{
+	struct apsm_peer_stats *s = this_cpu_ptr(peer->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->tx_packets);
+	u64_stats_update_end(&s->syncp);
+}
+
+static inline void apsm_peer_count_rx(struct apsm_peer *peer)
+{
+	struct apsm_peer_stats *s = this_cpu_ptr(peer->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->rx_packets);
+	u64_stats_update_end(&s->syncp);
+}
+
+#endif /* _APSM_PEER_H */

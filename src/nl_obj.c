@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Netlink helpers of the configuration objects: reply and event messages,
+ * echo to the requester, and resumable dumps over an xarray.
+ */
+#include "netlink.h"
+#include "nl_obj.h"
+
+struct sk_buff *apsm_nl_msg_new(const struct genl_info *info, u8 cmd,
+				void **hdr)
+{
+	struct sk_buff *skb;
+
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put(skb, info ? info->snd_portid : 0,
+			   info ? info->snd_seq : 0, &apsm_genl_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+void apsm_nl_notify(struct net *net, struct genl_info *info,
+		    struct sk_buff *skb)
+{
+	/* genl_notify() multicasts and, for NLM_F_ECHO, unicasts to the
+	 * requester (leaving it out of the multicast).
+	 */
+	if (info)
+		genl_notify(&apsm_genl_family, skb, info,
+			    APSM_MCGRP_EVENTS_IDX, GFP_KERNEL);
+	else
+		apsm_nl_event(net, skb);
+}
+
+void apsm_nl_notify_lost(struct net *net)
+{
+	netlink_set_err(net->genl_sock, 0,
+			apsm_genl_family.mcgrp_offset + APSM_MCGRP_EVENTS_IDX,
+			-ENOBUFS);
+}
+
+int apsm_nl_dump_xa(struct sk_buff *skb, struct netlink_callback *cb,
+		    struct xarray *xa, u8 cmd, apsm_nl_fill_t fill,
+		    const void *arg)
+{
+	unsigned long idx;
+	void *obj, *hdr;
+	int ret;
+
+	/* args[0]: the next key to visit; args[1]: the walk is complete. */
+	if (cb->args[1])
+		return 0;
+	xa_for_each_start(xa, idx, obj, cb->args[0]) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &apsm_genl_family,
+				  NLM_F_MULTI, cmd);
+		if (!hdr)
+			goto full;
+		ret = fill(skb, obj, arg);
+		if (ret) {
+			genlmsg_cancel(skb, hdr);
+			if (ret < 0)
+				goto full;
+			continue;
+		}
+		genl_dump_check_consistent(cb, hdr);
+		genlmsg_end(skb, hdr);
+	}
+	cb->args[1] = 1;
+	return skb->len;
+full:
+	cb->args[0] = idx;
+	/* Not even one object fits an empty dump buffer: give up. */
+	return skb->len ? skb->len : -EMSGSIZE;
+}

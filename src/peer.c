@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Peers: the other nodes of the cluster and how to reach them (fabric
+ * device + fabric MAC), keyed by node id.
+ */
+#include <linux/etherdevice.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+
+#include "netns.h"
+#include "nl_obj.h"
+#include "peer.h"
+
+void apsm_peers_init(struct apsm_net *an)
+{
+	xa_init(&an->peers.xa);
+	an->peers.count = 0;
+}
+
+struct apsm_peer *apsm_peer_find(struct apsm_net *an, u32 node_id)
+{
+	return xa_load(&an->peers.xa, node_id);
+}
+
+static void apsm_peer_free_rcu(struct rcu_head *head)
+{
+	struct apsm_peer *peer = container_of(head, struct apsm_peer, rcu);
+
+	free_percpu(peer->stats);
+	kfree(peer);
+}
+
+/* Drop the fabric device: the peer is unreachable from now on. */
+static void apsm_peer_put_dev(struct apsm_peer *peer)
+{
+	struct net_device *dev = rcu_dereference_protected(peer->dev, true);
+
+	if (!dev)
+		return;
+	RCU_INIT_POINTER(peer->dev, NULL);
+	WRITE_ONCE(peer->ifindex, 0);
+	netdev_put(dev, &peer->dev_tracker);
+}
+
+struct apsm_peer *apsm_peer_create(struct apsm_net *an, u32 id,
+				   struct net_device *dev, const u8 *lladdr,
+				   struct genl_info *info)
+{
+	struct apsm_peer *peer;
+	int ret;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&an->conf_lock);
+
+	if (an->peers.count >= APSM_PEERS_MAX)
+		return ERR_PTR(-ENOSPC);
+	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	if (!peer)
+		return ERR_PTR(-ENOMEM);
+	peer->stats = netdev_alloc_pcpu_stats(struct apsm_peer_stats);
+	if (!peer->stats) {
+		kfree(peer);
+		return ERR_PTR(-ENOMEM);
+	}
+	peer->id = id;
+	ether_addr_copy(peer->lladdr, lladdr);
+	peer->ifindex = dev->ifindex;
+	netdev_hold(dev, &peer->dev_tracker, GFP_KERNEL);
+	RCU_INIT_POINTER(peer->dev, dev);
+
+	ret = xa_insert(&an->peers.xa, id, peer, GFP_KERNEL);
+	if (ret) {
+		apsm_peer_put_dev(peer);
+		free_percpu(peer->stats);
+		kfree(peer);
+		return ERR_PTR(ret == -EBUSY ? -EEXIST : ret);
+	}
+	an->peers.count++;
+	an->generation++;
+	apsm_nl_peer_notify(an, peer, APSM_CMD_PEER_NEW, info);
+	return peer;
+}
+
+void apsm_peer_destroy(struct apsm_net *an, struct apsm_peer *peer,
+		       struct genl_info *info)
+{
+	lockdep_assert_held(&an->conf_lock);
+
+	xa_erase(&an->peers.xa, peer->id);
+	an->peers.count--;
+	an->generation++;
+	apsm_nl_peer_notify(an, peer, APSM_CMD_PEER_DEL, info);
+	/* Readers that still see the peer may still use its device: it is
+	 * not freed before they are done (see include/port.h).
+	 */
+	apsm_peer_put_dev(peer);
+	call_rcu(&peer->rcu, apsm_peer_free_rcu);
+}
+
+void apsm_peers_dev_gone(struct apsm_net *an, struct net_device *dev)
+{
+	struct apsm_peer *peer;
+	unsigned long id;
+
+	lockdep_assert_held(&an->conf_lock);
+
+	xa_for_each(&an->peers.xa, id, peer) {
+		if (rcu_access_pointer(peer->dev) != dev)
+			continue;
+		apsm_peer_put_dev(peer);
+		an->generation++;
+		/* There is no PEER_SET: NEW announces the changed peer. */
+		apsm_nl_peer_notify(an, peer, APSM_CMD_PEER_NEW, NULL);
+	}
+}
+
+int apsm_peers_check_node_id(struct apsm_net *an, u32 new_id,
+			     struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&an->conf_lock);
+
+	if (!apsm_peer_find(an, new_id))
+		return 0;
+	NL_SET_ERR_MSG(extack, "a peer has this node id: delete it first");
+	return -EBUSY;
+}
+
+void apsm_peer_read_stats(const struct apsm_peer *peer, u64 *tx, u64 *rx)
+{
+	unsigned int start;
+	int cpu;
+
+	*tx = 0;
+	*rx = 0;
+	for_each_possible_cpu(cpu) {
+		const struct apsm_peer_stats *s = per_cpu_ptr(peer->stats, cpu);
+		u64 t, r;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			t = u64_stats_read(&s->tx_packets);
+			r = u64_stats_read(&s->rx_packets);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+		*tx += t;
+		*rx += r;
+	}
+}
+
+void apsm_peers_exit(struct apsm_net *an)
+{
+	struct apsm_peer *peer;
+	unsigned long id;
+
+	/* The netns's devices are gone and the notifier dropped them; at
+	 * module unload a live netns may still have some.
+	 */
+	mutex_lock(&an->conf_lock);
+	xa_for_each(&an->peers.xa, id, peer) {
+		xa_erase(&an->peers.xa, id);
+		apsm_peer_put_dev(peer);
+		call_rcu(&peer->rcu, apsm_peer_free_rcu);
+	}
+	an->peers.count = 0;
+	xa_destroy(&an->peers.xa);
+	mutex_unlock(&an->conf_lock);
+}

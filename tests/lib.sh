@@ -1,0 +1,189 @@
+# shellcheck shell=bash
+# Helpers for APSM tests run inside the test VM (scripts/vm-run.sh).
+#
+#   . "$APSM_ROOT/tests/lib.sh"     (or: . "$(dirname "$0")/../lib.sh")
+#
+# Sourcing turns on `set -euo pipefail`. Output helpers write to stderr so
+# they never pollute a command substitution.
+#
+#   log MSG...                print "[+] MSG"
+#   pp CMD...                 print "[+] CMD" (quoted), then run it
+#   fail MSG...               print "FAIL: MSG" and exit 1
+#   assert_eq ACTUAL EXPECTED MSG
+#   assert_match STRING ERE MSG
+#   wait_until SECS CMD...    poll CMD every 0.1 s until it succeeds;
+#                             status 1 if it still fails after SECS seconds
+#   require_vm                fail unless running inside the test VM
+#   ns_add NAME...            create network namespaces (lo up), deleted at exit
+#   ns_del NAME...            delete network namespaces
+#   nsx NAME CMD...           run CMD in namespace NAME (ip netns exec)
+#   n0/n1/n2 CMD...           nsx "${NS_PREFIX}0" / 1 / 2 (NS_PREFIX=apsm-t)
+#   load_apsm / unload_apsm   insmod "$APSM_KO" / rmmod apsm (idempotent)
+#   slab_objs NAME            active objects of a /proc/slabinfo cache (0 if
+#                             absent), exact: the cache is shrunk first
+#   slab_objs_prefix PREFIX   sum of them over the caches named PREFIX*
+#   slab_shrink_all           shrink every kmem cache (before reading meminfo)
+#   meminfo_kb FIELD          a /proc/meminfo value in kB (e.g. SUnreclaim)
+#   on_exit CMD...            run CMD at exit (last registered runs first)
+
+set -euo pipefail
+
+NS_PREFIX=${NS_PREFIX:-apsm-t}
+APSM_KO=${APSM_KO:-${APSM_ROOT:-.}/apsm.ko}
+
+log() { printf '[+] %s\n' "$*" >&2; }
+
+pp() {
+	local q
+	printf -v q '%q ' "$@"
+	log "${q% }"
+	"$@"
+}
+
+fail() {
+	printf 'FAIL: %s\n' "$*" >&2
+	exit 1
+}
+
+assert_eq() {
+	[ "$1" = "$2" ] || fail "${3:-assert_eq}: got '$1', expected '$2'"
+}
+
+assert_match() {
+	[[ $1 =~ $2 ]] || fail "${3:-assert_match}: '$1' does not match /$2/"
+}
+
+# Microseconds since the epoch (bash 5's EPOCHREALTIME, locale-proof).
+_lib_now_us() {
+	local t=${EPOCHREALTIME/[!0-9]/}
+	echo "$((10#$t))"
+}
+
+wait_until() {
+	local secs=$1 int frac end
+	shift
+	int=${secs%%.*}
+	frac=0
+	if [ "$int" != "$secs" ]; then
+		frac=${secs#*.}000000
+		frac=$((10#${frac:0:6}))
+	fi
+	end=$(($(_lib_now_us) + 10#${int:-0} * 1000000 + frac))
+	until "$@"; do
+		if [ "$(_lib_now_us)" -ge "$end" ]; then
+			printf 'wait_until: still false after %ss: %s\n' "$secs" "$*" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+require_vm() {
+	[ "${APSM_IN_VM:-}" = 1 ] ||
+		fail "this test changes the kernel: run it with scripts/vm-run.sh $0"
+}
+
+# ---------------------------------------------------------------- cleanup
+_lib_exit_cmds=()
+_lib_on_exit_run() {
+	local rc=$? i
+	set +e
+	for ((i = ${#_lib_exit_cmds[@]} - 1; i >= 0; i--)); do
+		eval "${_lib_exit_cmds[i]}"
+	done
+	exit "$rc"
+}
+trap _lib_on_exit_run EXIT
+
+on_exit() {
+	local q
+	printf -v q '%q ' "$@"
+	_lib_exit_cmds+=("$q")
+}
+
+# ------------------------------------------------------------------ netns
+_lib_ns=()
+_lib_ns_cleanup() {
+	local n
+	for n in "${_lib_ns[@]}"; do
+		[ -e "/run/netns/$n" ] && ip netns del "$n" 2>/dev/null
+	done
+	return 0
+}
+on_exit _lib_ns_cleanup
+
+ns_add() {
+	local n
+	for n in "$@"; do
+		ip netns add "$n" || fail "ip netns add $n"
+		_lib_ns+=("$n")
+		ip -n "$n" link set lo up
+	done
+}
+
+ns_del() {
+	local n
+	for n in "$@"; do
+		ip netns del "$n" || fail "ip netns del $n"
+	done
+}
+
+nsx() {
+	local n=$1
+	shift
+	ip netns exec "$n" "$@"
+}
+n0() { nsx "${NS_PREFIX}0" "$@"; }
+n1() { nsx "${NS_PREFIX}1" "$@"; }
+n2() { nsx "${NS_PREFIX}2" "$@"; }
+
+# ----------------------------------------------------------------- module
+apsm_loaded() { [ -d /sys/module/apsm ]; }
+
+load_apsm() {
+	apsm_loaded && return 0
+	[ -f "$APSM_KO" ] || fail "module not found: $APSM_KO (build it with 'make module')"
+	insmod "$APSM_KO" || fail "insmod $APSM_KO"
+}
+
+unload_apsm() {
+	apsm_loaded || return 0
+	rmmod apsm || fail "rmmod apsm"
+}
+
+# ------------------------------------------------------------------ memory
+# SLUB counts the objects on the per-cpu slabs as active: shrinking a cache
+# first (flushes those slabs) makes the numbers exact.
+slab_shrink() {
+	local f
+	for f in "$@"; do
+		f=/sys/kernel/slab/$f/shrink
+		if [ -w "$f" ]; then echo 1 >"$f" 2>/dev/null || true; fi
+	done
+}
+
+slab_shrink_all() {
+	local f
+	for f in /sys/kernel/slab/*/shrink; do
+		echo 1 >"$f" 2>/dev/null || true
+	done
+}
+
+slab_objs() {
+	slab_shrink "$1"
+	awk -v n="$1" '$1 == n { s += $2 } END { print s + 0 }' /proc/slabinfo
+}
+
+slab_objs_prefix() {
+	local n
+	while read -r n; do
+		slab_shrink "$n"
+	done < <(awk -v p="$1" 'NR > 2 && index($1, p) == 1 { print $1 }' /proc/slabinfo)
+	awk -v p="$1" 'NR > 2 && index($1, p) == 1 { s += $2 } END { print s + 0 }' \
+		/proc/slabinfo
+}
+
+meminfo_kb() {
+	awk -v f="$1:" '$1 == f { print $2; found = 1 } END { if (!found) print 0 }' \
+		/proc/meminfo
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * apsmctl's netlink layer over libmnl: one socket per process, the "apsm"
+ * family resolved once, requests with extack error text, consistent dumps
+ * (restarted when the kernel flags NLM_F_DUMP_INTR), multicast listening,
+ * and attribute parsing helpers. Errors land in ctl_error() (args.h).
+ */
+#ifndef APSMCTL_NL_H
+#define APSMCTL_NL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+
+#define NL_BUF_SIZE	(64 * 1024)	/* receive buffer; dumps use up to 32K skbs */
+#define NL_DUMP_RETRIES	16
+
+/* Open the socket in the current netns and resolve the apsm family. A
+ * second call is a no-op. 0 or -1.
+ */
+int nl_open(void);
+void nl_close(void);
+
+/* Start a request for cmd in the (single) send buffer; NLM_F_REQUEST is
+ * always set, flags adds to it (NLM_F_DUMP for a dump).
+ */
+struct nlmsghdr *nl_msg(uint8_t cmd, uint16_t flags);
+
+/* Called for each reply message; return 0, or -1 to fail the request
+ * (after setting ctl_error()).
+ */
+typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *arg);
+
+/* Send a request (with NLM_F_ACK), feed the replies to cb (may be NULL),
+ * wait for the acknowledgement. 0 or -1.
+ */
+int nl_request(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg);
+
+/* Run a dump to completion, restarting it (at most NL_DUMP_RETRIES
+ * times) if the kernel flags it inconsistent; only then feed each message
+ * of the complete dump to cb. 0 or -1.
+ */
+int nl_dump(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg);
+
+/* Join a multicast group of the family by name. 0 or -1. */
+int nl_join(const char *group);
+
+/* Receive multicast messages forever, feeding each to cb; an overrun of
+ * the socket buffer calls lost (if not NULL) and goes on. Returns -1 on a
+ * receive error or when cb fails.
+ */
+int nl_listen(nl_msg_cb cb, void (*lost)(void *arg), void *arg);
+
+/* ---- parsing ---- */
+
+enum nl_kind {
+	NLK_ANY,	/* not checked (also: attribute not described) */
+	NLK_U8,
+	NLK_U16,
+	NLK_U32,
+	NLK_U64,
+	NLK_STR,	/* NUL-terminated string */
+	NLK_NEST,
+};
+
+/* Top-level attribute 'type' of a genl message (first occurrence). */
+const struct nlattr *nl_attr(const struct nlmsghdr *nlh, uint16_t type);
+
+/* Index the attributes of a nest into tb[0..max] (zeroed first). An
+ * attribute whose length does not fit its kind[] entry is left out;
+ * attributes above max are ignored (a newer kernel).
+ */
+void nl_parse_nest(const struct nlattr *nest, const uint8_t *kind,
+		   unsigned int max, const struct nlattr **tb);
+
+/* Integer attributes, 0 if absent. */
+uint8_t nl_u8(const struct nlattr *a);
+uint16_t nl_u16(const struct nlattr *a);
+uint32_t nl_u32(const struct nlattr *a);
+uint64_t nl_u64(const struct nlattr *a);
+/* String attribute, NULL if absent. */
+const char *nl_str(const struct nlattr *a);
+
+/* The genl command of a message. */
+uint8_t nl_cmd(const struct nlmsghdr *nlh);
+
+#endif /* APSMCTL_NL_H */
