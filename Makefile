@@ -25,6 +25,7 @@ module:
 
 userspace:
 	$(MAKE) -C userspace-ctl
+	$(MAKE) -C tests/tools
 
 deps:
 	scripts/deps.sh
@@ -47,3 +48,4 @@ dkms-uninstall:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C userspace-ctl clean
+	$(MAKE) -C tests/tools clean

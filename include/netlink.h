@@ -70,7 +70,6 @@ int apsm_nl_instance_new(struct sk_buff *skb, struct genl_info *info);
 int apsm_nl_instance_set(struct sk_buff *skb, struct genl_info *info);
 int apsm_nl_instance_del(struct sk_buff *skb, struct genl_info *info);
 int apsm_nl_instance_get(struct sk_buff *skb, struct genl_info *info);
-int apsm_nl_instance_dump_start(struct netlink_callback *cb);
 int apsm_nl_instance_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int apsm_nl_chain_new(struct sk_buff *skb, struct genl_info *info);
 int apsm_nl_chain_del(struct sk_buff *skb, struct genl_info *info);

@@ -14,6 +14,7 @@
 #define _APSM_PORT_H
 
 #include <linux/netdevice.h>
+#include <linux/netfilter.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/xarray.h>
 
@@ -35,6 +36,9 @@ struct apsm_port {
 	struct net_device *dev;		/* held while the port exists */
 	netdevice_tracker dev_tracker;
 	struct apsm_port_stats __percpu *stats;
+	/* src/hook.c: its netdev ingress hook (freed with the port) */
+	struct nf_hook_ops hook_ops;
+	bool hooked;
 	struct rcu_head rcu;
 };
 

@@ -151,6 +151,14 @@ int apsm_rds_install(struct apsm_rds *rds, const struct apsm_rds_flow *f,
 /* Remove the entry for @key: 0 or -ENOENT. Any context. */
 int apsm_rds_delete(struct apsm_rds *rds, const struct apsm_flow_key *key);
 
+/* Wait (bounded) for a table resize in progress to finish. A walk that
+ * a resize overtakes starts over (rhashtable_walk_next() -EAGAIN) and
+ * returns entries twice; a dump calls this first, so that only changes to
+ * the table during the dump (which mark it interrupted anyway) can do that.
+ * Process context.
+ */
+void apsm_rds_settle(struct apsm_rds *rds);
+
 /* Remove every entry; returns how many. Process context. */
 unsigned int apsm_rds_flush(struct apsm_rds *rds);
 
@@ -171,9 +179,11 @@ unsigned int apsm_rds_age(struct apsm_rds *rds, unsigned long now,
  * full or the ring is drained. With nobody subscribed to "rds", nothing
  * is recorded and nothing is counted: there is no one to lose anything (a
  * subscriber that joins later resyncs from a dump). A full ring, a failed
- * allocation, or a send that could not reach a subscriber counts every
- * flow it lost in APSM_STATS_A_RDS_NOTIFY_FAIL, and the subscribers get
- * ENOBUFS on their sockets (as on a receive overrun), so they resync.
+ * allocation, or a failed send counts every flow it lost in
+ * APSM_STATS_A_RDS_NOTIFY_FAIL, and the subscribers get ENOBUFS on their
+ * sockets, so they resync. A subscriber whose own receive buffer overruns
+ * gets ENOBUFS from netlink as always; the kernel cannot count those
+ * (unless the socket set NETLINK_BROADCAST_ERROR, then they count too).
  */
 #define APSM_RDS_NOTIFY_QLEN	4096
 

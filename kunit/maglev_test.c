@@ -6,26 +6,31 @@
  * Bounds asserted (size = table slots, W = sum of weights):
  *  - balance: every backend owns floor(size * w / W) or ceil() slots,
  *    i.e. |owned - size * w / W| < 1; where the ideal share is at least
- *    100 slots (always with equal weights, since size >= 131 * n, and
+ *    100 slots (always with equal weights, since size >= 2048 * n, and
  *    for weights 1,2,3,4) that is within 1% relative, asserted too.  A
  *    backend whose ideal share is below 100 slots cannot be held to 1%
  *    by any table of that size: one slot is more than 1% of its share.
  *  - disruption, n = 2..64 backends with random ids, at a fixed size
  *    (draining = removing at the same size, asserted equal): removing
- *    any one backend (equal weights, and random weights 1..4) or adding
- *    one (n = 1..64, 4 random ids each) moves all of that backend's
- *    slots and, of the slots that belonged to the other backends, at
- *    most 2.0 / n of the table in each single change
- *    (APSM_MG_DISRUPT_WORST) and at most 0.75 / n on average over all
- *    changes of a test (APSM_MG_DISRUPT_MEAN).  Measured, with 20 other
- *    seeds too: mean 0.66..0.70 / n, worst single change 1.1..1.9 / n
- *    (the kunit_info lines print the numbers of each run).  Plain
- *    Maglev has no tighter bound at 131 slots per backend: the cascade
- *    shrinks only with a larger table.
+ *    one backend (equal weights, and random weights 1..4; every one for
+ *    n <= 4, else 4 picked at random) or adding one (n = 1..64, 3 random
+ *    ids each) moves all of that backend's slots and, of the slots that
+ *    belonged to the other backends, at most APSM_MG_DISRUPT_WORST / 1000
+ *    / n of the table in each single change and at most
+ *    APSM_MG_DISRUPT_MEAN / 1000 / n on average over the changes of a
+ *    test.  The kunit_info lines print what each run measured (here:
+ *    means 0.071, 0.076, 0.068; worst 0.143, 0.173, 0.133).  Measured in
+ *    userspace with this suite's sampling and 40 other seeds each: means
+ *    0.068..0.079 / n, worst single change 0.133..0.193 / n; over every
+ *    removal of every n = 2..64 (6 seeds each, equal and weighted): mean
+ *    0.087..0.089 / n, worst 0.15..0.20 / n.  The bounds are those
+ *    measurements with a small margin, not a theorem: src/maglev.c
+ *    explains why the moves grow like n / sqrt(size).
  *  - determinism: identical tables from a rebuild, from shuffled input,
  *    and a fixed checksum for a fixed input (the cross-node format).
  */
 #include <kunit/test.h>
+#include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/sort.h>
@@ -33,11 +38,11 @@
 #include "maglev.h"
 
 /* see the comment on top: other slots moved * n / size <= this / 1000 */
-#define APSM_MG_DISRUPT_WORST	2000
-#define APSM_MG_DISRUPT_MEAN	750
+#define APSM_MG_DISRUPT_WORST	210
+#define APSM_MG_DISRUPT_MEAN	85
 
 /* FNV-1a of the table for ids 1..4, weights 1..4 (mg_determinism_test) */
-#define APSM_MG_GOLDEN	0xdaf990f3U
+#define APSM_MG_GOLDEN	0x97179791U
 
 static u32 mg_rand(u64 *s)
 {
@@ -91,19 +96,47 @@ static int mg_index(const struct apsm_maglev_backend *b, u32 n, u32 id)
 	return -1;
 }
 
+/* ids[] ascending, every slot index within ids[] */
+static bool mg_check_layout(struct kunit *test, const struct apsm_maglev *m)
+{
+	u32 i, s;
+
+	if (!m->n) {
+		KUNIT_EXPECT_EQ(test, m->size, 1U);
+		KUNIT_EXPECT_EQ(test, m->slot[0], 0);
+		KUNIT_EXPECT_EQ(test, m->ids[0], APSM_MAGLEV_NONE);
+		return m->size == 1 && !m->slot[0];
+	}
+	for (i = 1; i < m->n; i++)
+		if (m->ids[i - 1] >= m->ids[i]) {
+			KUNIT_FAIL(test, "ids[%u] = %u >= ids[%u] = %u", i - 1,
+				   m->ids[i - 1], i, m->ids[i]);
+			return false;
+		}
+	for (s = 0; s < m->size; s++)
+		if (m->slot[s] >= m->n) {
+			KUNIT_FAIL(test, "slot %u: index %u of %u", s,
+				   m->slot[s], m->n);
+			return false;
+		}
+	return true;
+}
+
 /* slots owned per backend of @b (sorted by id); fails on a foreign id */
 static bool mg_count(struct kunit *test, const struct apsm_maglev *m,
 		     const struct apsm_maglev_backend *b, u32 n, u32 *cnt)
 {
 	u32 s;
 
+	if (!mg_check_layout(test, m))
+		return false;
 	memset(cnt, 0, n * sizeof(*cnt));
 	for (s = 0; s < m->size; s++) {
-		int i = mg_index(b, n, m->ids[s]);
+		int i = mg_index(b, n, apsm_maglev_slot(m, s));
 
 		if (i < 0) {
 			KUNIT_FAIL(test, "slot %u: id %u is no backend", s,
-				   m->ids[s]);
+				   apsm_maglev_slot(m, s));
 			return false;
 		}
 		cnt[i]++;
@@ -182,9 +215,11 @@ static void mg_size_test(struct kunit *test)
 		u32 s = apsm_maglev_size_for(n);
 
 		KUNIT_ASSERT_TRUE_MSG(test, mg_is_prime(s), "n %u size %u", n, s);
-		KUNIT_EXPECT_GE(test, s, 1031U);
-		KUNIT_EXPECT_GE(test, (u64)s, 131ULL * n);
-		KUNIT_EXPECT_GE(test, (u64)s, 100ULL * n);
+		KUNIT_EXPECT_EQ(test, s % 3, 2U);
+		KUNIT_EXPECT_GE(test, s, 16421U);
+		KUNIT_EXPECT_GE(test, (u64)s, 2048ULL * n);
+		KUNIT_EXPECT_GE(test, (u64)s,
+				(u64)APSM_MAGLEV_SLOTS_PER_BACKEND * n);
 		KUNIT_EXPECT_GE(test, s, prev);
 		if (s != prev)
 			rungs++;
@@ -192,7 +227,10 @@ static void mg_size_test(struct kunit *test)
 	}
 	/* a fixed ladder: the size changes only at 8 < n = 2^k + 1 */
 	KUNIT_EXPECT_EQ(test, rungs, 8U);
+	KUNIT_EXPECT_EQ(test, apsm_maglev_size_for(8), 16421U);
 	KUNIT_EXPECT_EQ(test, apsm_maglev_size_for(8), apsm_maglev_size_for(1));
+	KUNIT_EXPECT_EQ(test, apsm_maglev_size_for(64), 131111U);
+	KUNIT_EXPECT_EQ(test, apsm_maglev_size_for(1024), 2097257U);
 	KUNIT_EXPECT_EQ(test, apsm_maglev_size_for(64),
 			apsm_maglev_size_for(33));
 	KUNIT_EXPECT_NE(test, apsm_maglev_size_for(65),
@@ -216,7 +254,7 @@ static void mg_balance_equal_test(struct kunit *test)
 		mg_random_set(&seed, b, n, 7);
 		m = apsm_maglev_build(b, n, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, m);
-		KUNIT_EXPECT_GE(test, (u64)m->size, 131ULL * n);
+		KUNIT_EXPECT_GE(test, (u64)m->size, 2048ULL * n);
 		KUNIT_EXPECT_EQ(test, mg_check_shares(test, m, b, n, true), n);
 		apsm_maglev_free(m);
 	}
@@ -241,7 +279,7 @@ static void mg_balance_weighted_test(struct kunit *test)
 	b = kunit_kcalloc(test, 64, sizeof(*b), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 
-	/* 1,2,3,4: the smallest ideal share is 1049 / 10 > 100 slots */
+	/* 1,2,3,4: the smallest ideal share is 16421 / 10 > 100 slots */
 	mg_random_set(&seed, b, 4, 0);
 	for (i = 0; i < 4; i++)
 		b[i].weight = i + 1;
@@ -264,7 +302,7 @@ static void mg_balance_weighted_test(struct kunit *test)
 	kunit_info(test, "random weights: %u backends held to 1%%\n", rel);
 	KUNIT_EXPECT_GT(test, rel, 0U);
 
-	/* random weights 1..8 (ideal >= 131 / 8 * 1 / 4.5 slots) */
+	/* random weights 1..8 (ideal >= 2048 / 8 * 1 / 4.5 slots) */
 	for (round = 0; round < 16; round++) {
 		n = 1 + mg_rand(&seed) % 64;
 		mg_random_set(&seed, b, n, 0);
@@ -289,7 +327,7 @@ static void mg_balance_weighted_test(struct kunit *test)
 		apsm_maglev_free(m);
 	}
 
-	/* one slot is worth 2^32 / 1049 units: weight 1 gets no slot */
+	/* one slot is worth 2^32 / 16421 units: weight 1 gets no slot */
 	mg_random_set(&seed, b, 2, U32_MAX);
 	b[1].weight = 1;
 	m = apsm_maglev_build(b, 2, GFP_KERNEL);
@@ -309,10 +347,13 @@ static u32 mg_moved(const struct apsm_maglev *old, const struct apsm_maglev *new
 
 	*needed = 0;
 	for (s = 0; s < old->size; s++) {
-		if (old->ids[s] == new->ids[s])
+		u32 was = apsm_maglev_slot(old, s);
+		u32 is = apsm_maglev_slot(new, s);
+
+		if (was == is)
 			continue;
 		moved++;
-		if (old->ids[s] == gone || new->ids[s] == added)
+		if (was == gone || is == added)
 			(*needed)++;
 	}
 	return moved;
@@ -353,16 +394,20 @@ static void mg_disrupt_done(struct kunit *test, struct mg_disrupt *d)
 			    d->what);
 }
 
+/* changes sampled per backend count (every one for smaller counts) */
+#define APSM_MG_SAMPLES	4U
+
 /*
- * Drain each one of n = 2..64 backends in turn (weight 1, or random 1..4
- * with @weighted): the survivors keep their slots but for the bounds.
+ * Drain backends of n = 2..64 (weight 1, or random 1..4 with @weighted):
+ * every one for n <= APSM_MG_SAMPLES, else APSM_MG_SAMPLES picked at
+ * random.  The survivors keep their slots but for the bounds.
  */
-static void mg_drain_each(struct kunit *test, u64 seed, bool weighted,
+static void mg_drain_some(struct kunit *test, u64 seed, bool weighted,
 			  struct mg_disrupt *d)
 {
 	struct apsm_maglev_backend *b, *c;
 	struct apsm_maglev *full, *less, *rm;
-	u32 n, r, i;
+	u32 n, r, i, k;
 
 	b = kunit_kcalloc(test, 64, sizeof(*b), GFP_KERNEL);
 	c = kunit_kcalloc(test, 64, sizeof(*c), GFP_KERNEL);
@@ -381,9 +426,11 @@ static void mg_drain_each(struct kunit *test, u64 seed, bool weighted,
 		full = apsm_maglev_build(b, n, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, full);
 
-		for (r = 0; r < n; r++) {
+		for (k = 0; k < min(n, APSM_MG_SAMPLES); k++) {
 			u32 moved, needed;
 			u64 want;
+
+			r = n <= APSM_MG_SAMPLES ? k : mg_rand(&seed) % n;
 
 			/* drain r: same size, r's slots go to the others */
 			memcpy(c, b, n * sizeof(*b));
@@ -393,12 +440,16 @@ static void mg_drain_each(struct kunit *test, u64 seed, bool weighted,
 			KUNIT_ASSERT_EQ(test, less->size, size);
 
 			/* ... which is the table without r at that size */
-			memmove(&c[r], &c[r + 1], (n - r - 1) * sizeof(*c));
-			rm = apsm_maglev_build_size(c, n - 1, size, GFP_KERNEL);
-			KUNIT_ASSERT_NOT_NULL(test, rm);
-			KUNIT_EXPECT_EQ(test, memcmp(rm->ids, less->ids,
-						     size * sizeof(u32)), 0);
-			apsm_maglev_free(rm);
+			if (!k) {
+				memmove(&c[r], &c[r + 1],
+					(n - r - 1) * sizeof(*c));
+				rm = apsm_maglev_build_size(c, n - 1, size,
+							    GFP_KERNEL);
+				KUNIT_ASSERT_NOT_NULL(test, rm);
+				KUNIT_EXPECT_TRUE(test,
+						  apsm_maglev_equal(rm, less));
+				apsm_maglev_free(rm);
+			}
 
 			moved = mg_moved(full, less, b[r].id, APSM_MAGLEV_NONE,
 					 &needed);
@@ -420,7 +471,7 @@ static void mg_disruption_remove_test(struct kunit *test)
 {
 	struct mg_disrupt d = { .what = "remove" };
 
-	mg_drain_each(test, 3, false, &d);
+	mg_drain_some(test, 3, false, &d);
 	mg_disrupt_done(test, &d);
 }
 
@@ -428,11 +479,11 @@ static void mg_disruption_weighted_test(struct kunit *test)
 {
 	struct mg_disrupt d = { .what = "remove weighted" };
 
-	mg_drain_each(test, 4, true, &d);
+	mg_drain_some(test, 4, true, &d);
 	mg_disrupt_done(test, &d);
 }
 
-/* adding one backend to n = 1..64 (4 times each), at the size for n + 1 */
+/* adding one backend to n = 1..64 (3 times each), at the size for n + 1 */
 static void mg_disruption_add_test(struct kunit *test)
 {
 	struct mg_disrupt d = { .what = "add" };
@@ -449,7 +500,7 @@ static void mg_disruption_add_test(struct kunit *test)
 	for (n = 1; n <= 64; n++) {
 		u32 size = apsm_maglev_size_for(n + 1);
 
-		for (k = 0; k < 4; k++) {
+		for (k = 0; k < 3; k++) {
 			u32 moved, needed, added;
 
 			mg_random_set(&seed, b, n + 1, 1);
@@ -482,7 +533,7 @@ static u32 mg_fnv1a(const struct apsm_maglev *m)
 
 	for (s = 0; s < m->size; s++)
 		for (k = 0; k < 32; k += 8) {
-			h ^= (m->ids[s] >> k) & 0xff;
+			h ^= (apsm_maglev_slot(m, s) >> k) & 0xff;
 			h *= 16777619U;
 		}
 	return h;
@@ -521,9 +572,8 @@ static void mg_determinism_test(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, m2);
 		KUNIT_EXPECT_EQ(test, m2->size, m1->size);
 		KUNIT_EXPECT_EQ(test, m2->n, m1->n);
-		KUNIT_EXPECT_EQ_MSG(test, memcmp(m1->ids, m2->ids,
-						 m1->size * sizeof(u32)), 0,
-				    "round %u", round);
+		KUNIT_EXPECT_TRUE_MSG(test, apsm_maglev_equal(m1, m2),
+				      "round %u", round);
 		apsm_maglev_free(m2);
 	}
 	apsm_maglev_free(m1);
@@ -535,7 +585,7 @@ static void mg_determinism_test(struct kunit *test)
 	 */
 	m1 = apsm_maglev_build(fixed, ARRAY_SIZE(fixed), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, m1);
-	KUNIT_EXPECT_EQ(test, m1->size, 1049U);
+	KUNIT_EXPECT_EQ(test, m1->size, 16421U);
 	KUNIT_EXPECT_EQ(test, mg_fnv1a(m1), APSM_MG_GOLDEN);
 	apsm_maglev_free(m1);
 }
@@ -552,6 +602,7 @@ static void mg_edge_test(struct kunit *test)
 	m = apsm_maglev_build(NULL, 0, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	KUNIT_EXPECT_EQ(test, m->n, 0U);
+	KUNIT_EXPECT_TRUE(test, mg_check_layout(test, m));
 	for (h = 0; h < 64; h++)
 		KUNIT_EXPECT_EQ(test, apsm_maglev_lookup(m, h * 0x4000001U),
 				APSM_MAGLEV_NONE);
@@ -562,6 +613,7 @@ static void mg_edge_test(struct kunit *test)
 	m = apsm_maglev_build(b, 5, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	KUNIT_EXPECT_EQ(test, m->n, 0U);
+	KUNIT_EXPECT_TRUE(test, mg_check_layout(test, m));
 	KUNIT_EXPECT_EQ(test, apsm_maglev_lookup(m, 0), APSM_MAGLEV_NONE);
 	KUNIT_EXPECT_EQ(test, apsm_maglev_lookup(m, U32_MAX), APSM_MAGLEV_NONE);
 	apsm_maglev_free(m);
@@ -573,7 +625,7 @@ static void mg_edge_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, m->n, 1U);
 	KUNIT_EXPECT_TRUE(test, mg_is_prime(m->size));
 	for (s = 0; s < m->size; s++)
-		if (m->ids[s] != 30)
+		if (apsm_maglev_slot(m, s) != 30)
 			break;
 	KUNIT_EXPECT_EQ(test, s, m->size);
 	apsm_maglev_free(m);
@@ -584,8 +636,9 @@ static void mg_edge_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	KUNIT_EXPECT_EQ(test, m->n, 3U);
 	for (s = 0; s < m->size; s++)
-		if (m->ids[s] == 20 || m->ids[s] == 40 ||
-		    m->ids[s] == APSM_MAGLEV_NONE)
+		if (apsm_maglev_slot(m, s) == 20 ||
+		    apsm_maglev_slot(m, s) == 40 ||
+		    apsm_maglev_slot(m, s) == APSM_MAGLEV_NONE)
 			break;
 	KUNIT_EXPECT_EQ(test, s, m->size);
 	KUNIT_EXPECT_EQ(test, mg_check_shares(test, m, b, 5, true), 3U);
@@ -600,14 +653,22 @@ static void mg_edge_test(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, apsm_maglev_build(b,
 						  APSM_MAGLEV_MAX_BACKENDS + 1,
 						  GFP_KERNEL));
+	/* not a prime; a prime = 1 mod 3 (cubing does not permute it) */
 	KUNIT_EXPECT_NULL(test, apsm_maglev_build_size(b, 5, 1050, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, apsm_maglev_build_size(b, 5, 1051, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, apsm_maglev_build_size(b, 5, 7, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, apsm_maglev_build_size(b, 5, 1, GFP_KERNEL));
 
-	/* a tiny prime size still works */
-	m = apsm_maglev_build_size(b, 5, 7, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, m);
-	KUNIT_EXPECT_EQ(test, m->size, 7U);
-	mg_check_shares(test, m, b, 5, false);
-	apsm_maglev_free(m);
+	/* tiny sizes still work, even below the backend count */
+	for (s = 2; s <= 11; s++) {
+		if (!mg_is_prime(s) || s % 3 == 1)
+			continue;
+		m = apsm_maglev_build_size(b, 5, s, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, m);
+		KUNIT_EXPECT_EQ(test, m->size, s);
+		mg_check_shares(test, m, b, 5, false);
+		apsm_maglev_free(m);
+	}
 
 	/* freeing */
 	apsm_maglev_free(NULL);
@@ -637,15 +698,16 @@ static void mg_lookup_test(struct kunit *test)
 	for (s = 0; s < m->size; s++) {
 		u32 h = div_u64(((u64)s << 32) + m->size - 1, m->size);
 
-		if (apsm_maglev_lookup(m, h) != m->ids[s]) {
+		if (apsm_maglev_lookup(m, h) != apsm_maglev_slot(m, s)) {
 			KUNIT_FAIL(test, "slot %u: hash %u gives %u, not %u",
-				   s, h, apsm_maglev_lookup(m, h), m->ids[s]);
+				   s, h, apsm_maglev_lookup(m, h),
+				   apsm_maglev_slot(m, s));
 			break;
 		}
 	}
-	KUNIT_EXPECT_EQ(test, apsm_maglev_lookup(m, 0), m->ids[0]);
+	KUNIT_EXPECT_EQ(test, apsm_maglev_lookup(m, 0), apsm_maglev_slot(m, 0));
 	KUNIT_EXPECT_EQ(test, apsm_maglev_lookup(m, U32_MAX),
-			m->ids[m->size - 1]);
+			apsm_maglev_slot(m, m->size - 1));
 
 	/* 2^20 hashes spread evenly over u32 land on the slots evenly */
 	for (i = 0; i < (1U << 20); i++) {
@@ -666,6 +728,34 @@ static void mg_lookup_test(struct kunit *test)
 	apsm_maglev_free(m);
 }
 
+/* build times, for the record (UML is slower than a real kernel) */
+static void mg_build_time_test(struct kunit *test)
+{
+	static const u32 ns[] = { 64, 1024 };
+	struct apsm_maglev_backend *b;
+	struct apsm_maglev *m;
+	u64 seed = 8, t;
+	u32 i;
+
+	b = kunit_kcalloc(test, APSM_MAGLEV_MAX_BACKENDS, sizeof(*b),
+			  GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	for (i = 0; i < ARRAY_SIZE(ns); i++) {
+		mg_random_set(&seed, b, ns[i], 1 + i);
+		t = ktime_get_ns();
+		m = apsm_maglev_build(b, ns[i], GFP_KERNEL);
+		t = ktime_get_ns() - t;
+		KUNIT_ASSERT_NOT_NULL(test, m);
+		kunit_info(test, "n %u: %u slots, %zu bytes, built in %llu.%03llu ms\n",
+			   ns[i], m->size,
+			   struct_size(m, ids, m->n) + m->size * sizeof(u16),
+			   div_u64(t, 1000000), div_u64(t, 1000) % 1000);
+		KUNIT_EXPECT_TRUE(test, mg_check_layout(test, m));
+		KUNIT_EXPECT_EQ(test, m->n, ns[i]);
+		apsm_maglev_free(m);
+	}
+}
+
 static struct kunit_case apsm_maglev_cases[] = {
 	KUNIT_CASE(mg_size_test),
 	KUNIT_CASE(mg_balance_equal_test),
@@ -676,6 +766,7 @@ static struct kunit_case apsm_maglev_cases[] = {
 	KUNIT_CASE(mg_determinism_test),
 	KUNIT_CASE(mg_edge_test),
 	KUNIT_CASE(mg_lookup_test),
+	KUNIT_CASE(mg_build_time_test),
 	{}
 };
 

@@ -3,8 +3,8 @@
  * APSM: Maglev-style weighted consistent-hash lookup table.
  *
  * A table maps a flow hash to a backend (an NF instance) through an array
- * of "size" slots, size a prime: slot = reciprocal_scale(hash, size),
- * backend = ids[slot].  Building the array:
+ * of "size" slots, size a prime: i = reciprocal_scale(hash, size),
+ * backend = ids[slot[i]].  Building the array:
  *
  *  1. The backend set is sorted by id; ids must be unique.  Backends of
  *     weight 0 own no slot.  Nothing below depends on the order the
@@ -14,9 +14,14 @@
  *
  *  2. Each backend's preference list is a permutation of the slots that
  *     depends only on its id (and size), through two fixed-seed hashes:
- *     offset = h1(id) mod size, skip = h2(id) mod (size - 1) + 1, and its
- *     j-th preferred slot is (offset + j * skip) mod size.  As size is
- *     prime, every skip visits every slot.
+ *     its j-th entry is a * (j + c)^3 + d mod size, with a != 0, c and d
+ *     from the hashes.  Cubing permutes the integers mod a prime p when
+ *     p mod 3 != 1, which every size obeys, so a list visits every slot
+ *     once.  (Maglev's own lists, offset + j * skip, make two backends
+ *     whose skips are in a small ratio such as 2:1 walk the table in
+ *     lockstep, and then removing one of them hands most of its slots to
+ *     the other: that is the worst case of plain Maglev's disruption.
+ *     Two cubic lists are related by a cubic curve, not a line.)
  *
  *  3. Each backend gets a quota of slots proportional to its weight, by
  *     largest remainder: quota = floor(size * w / W) (W the sum of the
@@ -24,44 +29,75 @@
  *     the backends with the largest remainders (ties: lower id).  So a
  *     backend owns floor(size * w / W) or that plus one slot: its share
  *     of slots is within one slot of its weight share, a relative error
- *     below 1 / (size * w / W).  With equal weights that is below 1/131,
- *     as size >= 131 * n.
+ *     below 1 / (size * w / W).  With equal weights that is below 1/2048,
+ *     as size >= 2048 * n.  Backends whose quota is 0 (a weight tiny
+ *     against the others) own no slot.
  *
- *  4. Backends take turns: backend b's j-th turn is at virtual time
- *     (j + 1/2) / w_b (ties: lower id), so with equal weights the turns go
- *     round-robin in id order (plain Maglev), and with unequal weights a
- *     backend takes turns at a rate proportional to its weight.  On its
- *     turn a backend claims the next slot of its preference list that is
- *     still free, and it stops taking turns once it owns its quota.  The
- *     table is full when every backend owns its quota.
+ *  4. The backends walk their preference lists in a race: backend b
+ *     examines its j-th entry at virtual time (j + 1/2) / w_b (ties:
+ *     lower id), so all walk at speeds proportional to their weights,
+ *     and with equal weights they go round-robin in id order.  Examining
+ *     a free slot claims it; a backend stops when it owns its quota, and
+ *     the table is full when every backend owns its quota.  Each slot so
+ *     goes to the first backend to reach it that is not yet full: the
+ *     winner of a rendezvous race, cut off by the quotas.  (Maglev takes
+ *     turns by slots claimed instead of entries examined; a backend that
+ *     got a slot of a removed one then claims its later slots a turn
+ *     late everywhere, and the reshuffle spreads.  In the race a slot's
+ *     winner among the survivors stays the same, and only the cut-offs
+ *     move.)
  *
- * Disruption.  A backend's preference list and its turn times depend
- * only on its own id and weight, so removing a backend B (or adding one)
- * does not change the order in which the others claim their preferred
- * slots: B's slots are freed and taken over by the survivors.  But a
- * survivor that now gets one of B's former slots stops short of the slot
- * it used to take next, one turn later another backend may take that
- * one, and so on: Maglev does not bound this cascade in theory, it only
- * keeps it small when the table is large against n.  Measured at the
- * sizes below for n = 2..64 (kunit/maglev_test.c asserts it): removing
- * (or draining, or adding) one of n backends moves that backend's ~1/n
- * of the slots plus, on average, 0.7/n of the table taken from
- * survivors to other survivors, at worst ~1.9/n in a single change.
- * Equal and unequal weights behave alike.
+ * Disruption.  A backend's preference list and its examination times
+ * depend only on its own id and weight, so removing a backend B (or
+ * draining it, or adding one) changes the other backends' slots only
+ * where the quota cut-offs move.  Each survivor takes over the slots of
+ * B it reaches first: about its weight share of them, but not exactly
+ * (the count is random around that share, with a standard deviation of
+ * about sqrt(size * w / W) / n), so a survivor that got more than its
+ * quota grew by stops earlier and one that got fewer goes on further,
+ * moving slots between survivors.  That is of the order of sqrt(size)
+ * slots in all: as a multiple of 1/n of the table, about 0.7 to 0.9 *
+ * n / sqrt(size) = sqrt(n / (size / n)) on top of B's own share, so it
+ * shrinks with the square root of the slots per backend and, at a fixed
+ * number of slots per backend, grows with the square root of n.  It is
+ * the price of balancing every survivor to the slot: rendezvous hashing
+ * without quotas would move none of them but leave each backend's share
+ * off by about sqrt(size / n) slots, several percent here.
+ *
+ * Measured (userspace build of this file; every removal of every n =
+ * 2..64 with random ids, 6 seeds each; kunit/maglev_test.c asserts a
+ * sample): slots moved from survivors to other survivors when one of n
+ * backends leaves, as a multiple of 1/n of the table:
+ *
+ *	equal weights:		mean 0.087..0.088, worst change 0.15..0.17
+ *	random weights 1..4:	mean 0.088..0.089, worst change 0.19..0.20
+ *	n = 64 alone (equal):	mean 0.13, worst 0.15
+ *	n = 128 / 256 / 512 / 1024 (sampled): mean 0.20 / 0.29 / 0.43 / 0.63
+ *
+ * so removing one of n <= 64 backends moves its own 1/n of the flows plus
+ * about 0.2/n more at worst, 0.09/n on average; adding one is the same
+ * in reverse.  (Plain Maglev with 131 slots per backend, the previous
+ * version of this file, moved 0.68/n more on average for n <= 64, up to
+ * 1.9/n, and 5.6/n at n = 1024.)
  *
  * The size comes from a fixed ladder (apsm_maglev_size_for()): the
- * smallest prime >= 131 * 2^k that is >= 131 * n.  A size change changes
- * every permutation and so reshuffles the whole table; the ladder makes
- * that happen only when the backend count (weight-0 backends included,
- * so draining one never does it) crosses a power of two above 8.
- * Callers pin existing flows elsewhere (the RDS), so the table only
- * steers new flows.
+ * smallest prime p >= 2048 * 2^k with p mod 3 = 2 that is >= 2048 * n.
+ * A size change changes every list and so reshuffles the whole table; the
+ * ladder makes that happen only when the backend count (weight-0
+ * backends included, so draining one never does it) crosses a power of
+ * two above 8.  Callers pin existing flows elsewhere (the RDS), so the
+ * table only steers new flows.
  *
- * Cost: the build is O(size log size) expected and O(n) extra memory;
- * the table is one u32 per slot, kvmalloc'ed (134153 slots, 524 KiB,
- * for 1024 backends).  Lookup is one multiply and one load.
+ * Cost: a table is 2 bytes per slot plus 4 per backend: 32 KiB for up to
+ * 8 backends, 256 KiB for 33..64, 4 MiB for 513..1024; kvmalloc'ed.  The
+ * build needs O(n) more memory and a size-bit bitmap for its duration,
+ * examines about 8 to 12 list entries per slot with one heap operation
+ * per claim or lost race, and takes about 8 ms for 64 backends and
+ * 0.22 s for 1024 (userspace on one core; about 20 ms and 0.5 s under
+ * UML, see mg_build_time_test); it reschedules when it may sleep.
+ * Lookup is one multiply and two loads.
  */
-#include <linux/bits.h>
+#include <linux/bitops.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
 #include <linux/overflow.h>
@@ -73,25 +109,33 @@
 
 #include "maglev.h"
 
-/* smallest prime >= 131 * 2^k, k = 3..10 */
+/* slot[] holds u16 indexes into ids[] */
+static_assert(APSM_MAGLEV_MAX_BACKENDS <= U16_MAX);
+
+/* smallest prime p >= 2048 * 2^k with p mod 3 = 2, k = 3..10 */
 static const u32 apsm_maglev_sizes[] = {
-	1049, 2099, 4201, 8387, 16787, 33547, 67073, 134153,
+	16421, 32771, 65537, 131111, 262151, 524309, 1048583, 2097257,
 };
 
 /* fixed seeds: part of the cluster-wide table format, do not change */
 #define APSM_MAGLEV_SEED_OFFSET	0x6170736d6f666673ULL	/* "apsmoffs" */
 #define APSM_MAGLEV_SEED_SKIP	0x6170736d736b6970ULL	/* "apsmskip" */
 
-/* largest size apsm_maglev_build_size() accepts (keeps pos + skip in u32) */
+/*
+ * largest size apsm_maglev_build_size() accepts: keeps the list
+ * arithmetic in 48 bits and (2 * seen + 1) * weight in 58 (seen <= size,
+ * see apsm_maglev_fill())
+ */
 #define APSM_MAGLEV_MAX_SIZE	BIT(24)
 
 struct apsm_maglev_work {
 	u32 id;
 	u32 weight;
-	u32 pos;	/* next preferred slot to try */
-	u32 skip;
 	u32 quota;	/* slots this backend will own */
-	u32 owned;	/* slots owned so far (= turns taken) */
+	u32 owned;	/* slots owned so far */
+	u32 seen;	/* list entries examined before the current one */
+	u32 pos;	/* slot of the current list entry */
+	u32 d1, d2, d3;	/* finite differences of the list there */
 	u64 rem;	/* size * weight mod W, for the largest remainders */
 };
 
@@ -99,8 +143,10 @@ struct apsm_maglev_work {
  * apsm_maglev_size_for() - table size for a backend count
  * @n: backends, weight-0 ones included
  *
- * Return: the smallest size of the fixed ladder that is >= 131 * @n (at
- * least 1049, always a prime), or 0 if @n > APSM_MAGLEV_MAX_BACKENDS.
+ * Return: the smallest size of the fixed ladder that is >= 2048 * @n:
+ * 16421 for @n <= 8, then 32771, 65537, 131111 (@n <= 64), 262151,
+ * 524309, 1048583 and 2097257 (@n <= 1024); always a prime whose
+ * remainder mod 3 is 2.  0 if @n > APSM_MAGLEV_MAX_BACKENDS.
  */
 u32 apsm_maglev_size_for(unsigned int n)
 {
@@ -136,6 +182,59 @@ static bool apsm_maglev_is_prime(u32 x)
 	return true;
 }
 
+static u32 apsm_maglev_addmod(u32 x, u32 y, u32 p)
+{
+	x += y;
+	return x >= p ? x - p : x;
+}
+
+/* x * y mod p, without a 64-bit division (32-bit kernels have none) */
+static u32 apsm_maglev_mulmod(u32 x, u32 y, u32 p)
+{
+	u32 r;
+
+	div_u64_rem((u64)x * y, p, &r);
+	return r;
+}
+
+/*
+ * step 2: start @b's list, f(j) = a * (j + c)^3 + d mod @size (size >= 2,
+ * a != 0), at j = 0.  It is walked by finite differences: d1 = f(j + 1)
+ * - f(j), d2 = d1(j + 1) - d1(j), d3 = d2(j + 1) - d2(j) = 6a.
+ */
+static void apsm_maglev_list(struct apsm_maglev_work *b, u32 size)
+{
+	u64 h1 = apsm_maglev_mix(APSM_MAGLEV_SEED_OFFSET ^ b->id);
+	u64 h2 = apsm_maglev_mix(APSM_MAGLEV_SEED_SKIP ^ b->id);
+	u32 a = (u32)h1 % (size - 1) + 1;
+	u32 c = (u32)(h1 >> 32) % size;
+	u32 d = (u32)(h2 >> 32) % size;
+	u32 c2 = apsm_maglev_mulmod(c, c, size);
+	u32 c3 = apsm_maglev_mulmod(c2, c, size);
+	u32 t;
+
+	b->seen = 0;
+	b->pos = apsm_maglev_addmod(apsm_maglev_mulmod(a, c3, size), d, size);
+	/* a * (3c^2 + 3c + 1) */
+	t = apsm_maglev_addmod(c2, c, size);
+	t = apsm_maglev_mulmod(t, 3, size);
+	t = apsm_maglev_addmod(t, 1, size);
+	b->d1 = apsm_maglev_mulmod(a, t, size);
+	/* a * (6c + 6) */
+	t = apsm_maglev_addmod(c, 1, size);
+	b->d2 = apsm_maglev_mulmod(a, apsm_maglev_mulmod(t, 6, size), size);
+	b->d3 = apsm_maglev_mulmod(a, 6, size);
+}
+
+/* the next entry of @b's list */
+static void apsm_maglev_step(struct apsm_maglev_work *b, u32 size)
+{
+	b->seen++;
+	b->pos = apsm_maglev_addmod(b->pos, b->d1, size);
+	b->d1 = apsm_maglev_addmod(b->d1, b->d2, size);
+	b->d2 = apsm_maglev_addmod(b->d2, b->d3, size);
+}
+
 static int apsm_maglev_cmp_id(const void *a, const void *b)
 {
 	const struct apsm_maglev_work *x = a, *y = b;
@@ -156,15 +255,16 @@ static int apsm_maglev_cmp_rem(const void *a, const void *b)
 }
 
 /*
- * Does backend @x take its next turn before backend @y?  Turn j of a
- * backend of weight w is at (2j + 1) / (2w); compare the cross products
- * (at most 2^25 * 2^32, no overflow).
+ * Does backend @x examine its current list entry before backend @y does
+ * theirs?  Entry j of a backend of weight w is examined at virtual time
+ * (2j + 1) / (2w); compare the cross products (j <= size <= 2^24, so at
+ * most (2^25 + 1) * (2^32 - 1), no overflow).
  */
 static bool apsm_maglev_before(const struct apsm_maglev_work *x,
 			       const struct apsm_maglev_work *y)
 {
-	u64 tx = (2ULL * x->owned + 1) * y->weight;
-	u64 ty = (2ULL * y->owned + 1) * x->weight;
+	u64 tx = (2ULL * x->seen + 1) * y->weight;
+	u64 ty = (2ULL * y->seen + 1) * x->weight;
 
 	if (tx != ty)
 		return tx < ty;
@@ -172,10 +272,10 @@ static bool apsm_maglev_before(const struct apsm_maglev_work *x,
 }
 
 /* min-heap of indices into @w, ordered by apsm_maglev_before() */
-static void apsm_maglev_sift_down(const struct apsm_maglev_work *w, u32 *heap,
+static void apsm_maglev_sift_down(const struct apsm_maglev_work *w, u16 *heap,
 				  u32 len, u32 i)
 {
-	u32 top = heap[i];
+	u16 top = heap[i];
 
 	for (;;) {
 		u32 c = 2 * i + 1;
@@ -219,56 +319,82 @@ static void apsm_maglev_quotas(struct apsm_maglev_work *w, u32 k, u32 size)
 	sort(w, k, sizeof(*w), apsm_maglev_cmp_id, NULL);
 }
 
-/* step 4: fill m->ids[] (all APSM_MAGLEV_NONE on entry) */
-static void apsm_maglev_fill(struct apsm_maglev *m,
-			     struct apsm_maglev_work *w, u32 k, u32 *heap,
-			     bool can_sleep)
+/*
+ * step 4: fill @slot (m->size entries) from the @k backends of @w, all
+ * with a quota, sorted by id (w[i] is ids[i]); @taken is a zeroed bitmap
+ * of m->size bits.
+ *
+ * Rather than taking every examination from the heap, a backend sits in
+ * the heap at the time of its first list entry that was still free when
+ * it got there (slots are never freed, so no backend claims anything
+ * before that time): on top, it claims the slot if still free, and moves
+ * on to its next free entry.  The same race, with one heap operation per
+ * claim or lost slot instead of per examination.
+ *
+ * While a backend is short of its quota some slot is free (the quotas add
+ * up to size) and its list reaches it within size entries, so the
+ * walks end; and seen stays <= size, as a backend that went through its
+ * whole list found every slot taken: the table is full, and so is it.
+ */
+static void apsm_maglev_fill(struct apsm_maglev *m, u16 *slot,
+			     struct apsm_maglev_work *w, u32 k, u16 *heap,
+			     unsigned long *taken, bool can_sleep)
 {
-	u32 size = m->size, len = 0, filled = 0, i;
+	u32 size = m->size, len = k, work = 0, i;
 
 	for (i = 0; i < k; i++) {
-		u64 h1 = apsm_maglev_mix(APSM_MAGLEV_SEED_OFFSET ^ w[i].id);
-		u64 h2 = apsm_maglev_mix(APSM_MAGLEV_SEED_SKIP ^ w[i].id);
-
-		w[i].pos = (u32)(h1 >> 32) % size;
-		w[i].skip = size > 1 ? (u32)(h2 >> 32) % (size - 1) + 1 : 1;
+		apsm_maglev_list(&w[i], size);
 		w[i].owned = 0;
-		if (w[i].quota)
-			heap[len++] = i;
+		heap[i] = i;
 	}
-	m->n = len;
 	for (i = len / 2; i-- > 0; )
 		apsm_maglev_sift_down(w, heap, len, i);
 
 	while (len) {
 		struct apsm_maglev_work *b = &w[heap[0]];
 
-		while (m->ids[b->pos] != APSM_MAGLEV_NONE) {
-			b->pos += b->skip;
-			if (b->pos >= size)
-				b->pos -= size;
+		if (!test_bit(b->pos, taken)) {
+			__set_bit(b->pos, taken);
+			slot[b->pos] = heap[0];
+			if (++b->owned == b->quota) {
+				heap[0] = heap[--len];
+				goto next;
+			}
 		}
-		m->ids[b->pos] = b->id;
-		b->owned++;
-		if (b->owned == b->quota)
-			heap[0] = heap[--len];
+		do {
+			apsm_maglev_step(b, size);
+			work++;
+		} while (test_bit(b->pos, taken));
+next:
 		if (len)
 			apsm_maglev_sift_down(w, heap, len, 0);
-		if (can_sleep && !(++filled & 4095))
+		if (can_sleep && ++work >= 65536) {
+			work = 0;
 			cond_resched();
+		}
 	}
 }
 
-static struct apsm_maglev *apsm_maglev_alloc(u32 size, gfp_t gfp)
+/* a table for @k >= 1 backends and @size slots, slot[] zeroed */
+static struct apsm_maglev *apsm_maglev_alloc(u32 k, u32 size, gfp_t gfp)
 {
 	struct apsm_maglev *m;
+	size_t head = struct_size(m, ids, k);
 
-	m = kvmalloc(struct_size(m, ids, size), gfp);
+	m = kvzalloc(size_add(head, array_size(size, sizeof(u16))), gfp);
 	if (!m)
 		return NULL;
 	m->size = size;
-	m->n = 0;
-	memset(m->ids, 0xff, size * sizeof(m->ids[0]));
+	m->slot = (const u16 *)((const char *)m + head);
+	return m;
+}
+
+static struct apsm_maglev *apsm_maglev_empty(gfp_t gfp)
+{
+	struct apsm_maglev *m = apsm_maglev_alloc(1, 1, gfp);
+
+	if (m)
+		m->ids[0] = APSM_MAGLEV_NONE;
 	return m;
 }
 
@@ -276,33 +402,35 @@ static struct apsm_maglev *apsm_maglev_alloc(u32 size, gfp_t gfp)
  * apsm_maglev_build_size() - build a table with a given size
  * @b: backends, any order; ids unique and != APSM_MAGLEV_NONE
  * @n: number of backends, at most APSM_MAGLEV_MAX_BACKENDS
- * @size: slots, a prime < 2^24 (use apsm_maglev_build() unless you need
- *	  to pin the size; every node must use the same size)
+ * @size: slots, a prime < 2^24 whose remainder mod 3 is not 1 (use
+ *	  apsm_maglev_build() unless you need to pin the size; every node
+ *	  must use the same size)
  * @gfp: allocation flags; may sleep (and then reschedules) if they do
  *
  * Return: the table, or NULL if out of memory or the input is invalid
- * (too many backends, a duplicate or reserved id, size not prime).  If
- * no backend has a weight > 0 the table is empty: size 1, n 0, and every
- * lookup returns APSM_MAGLEV_NONE.
+ * (too many backends, a duplicate or reserved id, a bad size).  If no
+ * backend gets a slot (every weight 0) the table is empty: size 1, n 0,
+ * and every lookup returns APSM_MAGLEV_NONE.
  */
 struct apsm_maglev *apsm_maglev_build_size(const struct apsm_maglev_backend *b,
 					   unsigned int n, u32 size, gfp_t gfp)
 {
 	struct apsm_maglev_work *w;
 	struct apsm_maglev *m = NULL;
-	u32 *heap;
+	unsigned long *taken;
+	u16 *heap;
 	u32 i, k;
 
 	if (n > APSM_MAGLEV_MAX_BACKENDS || size > APSM_MAGLEV_MAX_SIZE ||
-	    !apsm_maglev_is_prime(size))
+	    !apsm_maglev_is_prime(size) || size % 3 == 1)
 		return NULL;
 	if (!n)
-		return apsm_maglev_alloc(1, gfp);
+		return apsm_maglev_empty(gfp);
 
 	w = kvmalloc_array(n, sizeof(*w) + sizeof(*heap), gfp);
 	if (!w)
 		return NULL;
-	heap = (u32 *)(w + n);
+	heap = (u16 *)(w + n);
 
 	for (i = 0; i < n; i++) {
 		w[i] = (struct apsm_maglev_work){
@@ -318,16 +446,29 @@ struct apsm_maglev *apsm_maglev_build_size(const struct apsm_maglev_backend *b,
 	for (i = 0, k = 0; i < n; i++)
 		if (w[i].weight)
 			w[k++] = w[i];
-
+	if (k) {
+		apsm_maglev_quotas(w, k, size);
+		for (i = 0, n = k, k = 0; i < n; i++)
+			if (w[i].quota)
+				w[k++] = w[i];
+	}
 	if (!k) {
-		m = apsm_maglev_alloc(1, gfp);
+		m = apsm_maglev_empty(gfp);
 		goto out;
 	}
-	m = apsm_maglev_alloc(size, gfp);
-	if (!m)
+
+	taken = kvcalloc(BITS_TO_LONGS(size), sizeof(*taken), gfp);
+	if (!taken)
 		goto out;
-	apsm_maglev_quotas(w, k, size);
-	apsm_maglev_fill(m, w, k, heap, gfpflags_allow_blocking(gfp));
+	m = apsm_maglev_alloc(k, size, gfp);
+	if (m) {
+		m->n = k;
+		for (i = 0; i < k; i++)
+			m->ids[i] = w[i].id;
+		apsm_maglev_fill(m, (u16 *)m->slot, w, k, heap, taken,
+				 gfpflags_allow_blocking(gfp));
+	}
+	kvfree(taken);
 out:
 	kvfree(w);
 	return m;
@@ -358,6 +499,22 @@ struct apsm_maglev *apsm_maglev_build(const struct apsm_maglev_backend *b,
 	if (!size)
 		return NULL;
 	return apsm_maglev_build_size(b, n, size, gfp);
+}
+
+/**
+ * apsm_maglev_equal() - do two tables map every slot to the same backend?
+ * @a: table
+ * @b: table
+ *
+ * Return: true if they have the same size and the same owner for every
+ * slot.
+ */
+bool apsm_maglev_equal(const struct apsm_maglev *a,
+		       const struct apsm_maglev *b)
+{
+	return a->size == b->size && a->n == b->n &&
+	       !memcmp(a->ids, b->ids, max(a->n, 1U) * sizeof(a->ids[0])) &&
+	       !memcmp(a->slot, b->slot, a->size * sizeof(a->slot[0]));
 }
 
 /**

@@ -8,6 +8,7 @@
 #include "netlink.h"
 #include "netns.h"
 #include "notifier.h"
+#include "proxy.h"
 #include "rds.h"
 #include "version.h"
 
@@ -52,6 +53,8 @@ static void __exit apsm_mod_exit(void)
 	 */
 	apsm_notifier_exit();
 	apsm_netns_exit();
+	/* Every hook is gone with its port: no proxy context is used. */
+	apsm_proxy_exit();
 	/* The config objects' call_rcu() callbacks are module code. */
 	rcu_barrier();
 	/* After every netns is gone; waits for their RCU frees. */
@@ -65,3 +68,7 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Anticipatory packet steering through NF service chains");
 MODULE_VERSION(APSM_VERSION);
 MODULE_ALIAS_GENL_FAMILY(APSM_GENL_NAME);
+/* NSH GSO segmentation (nsh_gso_segment) of steered super-packets;
+ * Debian builds it as nsh.ko (Documentation/nsh.md, "GSO").
+ */
+MODULE_SOFTDEP("pre: nsh");

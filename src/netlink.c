@@ -95,7 +95,6 @@ static const struct genl_ops apsm_genl_ops[] = {
 	{
 		.cmd = APSM_CMD_INSTANCE_GET,
 		.doit = apsm_nl_instance_get,
-		.start = apsm_nl_instance_dump_start,
 		.dumpit = apsm_nl_instance_dump,
 	},
 	{

@@ -275,6 +275,7 @@ int apsm_nl_flow_dump_start(struct netlink_callback *cb)
 	if (!d)
 		return -ENOMEM;
 	d->rds = an->rds;
+	apsm_rds_settle(d->rds);
 	rhashtable_walk_enter(&d->rds->ht, &d->iter);
 	*apsm_flow_dump_ctx(cb) = d;
 	return 0;

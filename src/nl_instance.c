@@ -503,7 +503,7 @@ int apsm_nl_instance_get(struct sk_buff *skb, struct genl_info *info)
 }
 
 /* The dump's filter: the SERVICE attribute of the request, if any. The
- * parsed request stays valid for the whole dump.
+ * parsed request stays valid for the whole dump. Only SERVICE filters.
  */
 static struct nlattr *apsm_instance_dump_filter(struct netlink_callback *cb,
 						struct netlink_ext_ack *extack)
@@ -518,29 +518,6 @@ static struct nlattr *apsm_instance_dump_filter(struct netlink_callback *cb,
 			     extack))
 		return ERR_PTR(-EINVAL);
 	return tb[APSM_INSTANCE_A_SERVICE];
-}
-
-int apsm_nl_instance_dump_start(struct netlink_callback *cb)
-{
-	struct apsm_net *an = apsm_net(sock_net(cb->skb->sk));
-	struct nlattr *filter;
-	bool found;
-	int ret;
-
-	filter = apsm_instance_dump_filter(cb, cb->extack);
-	if (IS_ERR_OR_NULL(filter))
-		return PTR_ERR_OR_ZERO(filter);
-	ret = apsm_nl_check_name(filter, cb->extack);
-	if (ret)
-		return ret;
-	mutex_lock(&an->conf_lock);
-	found = apsm_service_find_name(an, nla_data(filter));
-	mutex_unlock(&an->conf_lock);
-	if (!found) {
-		NL_SET_ERR_MSG_ATTR(cb->extack, filter, "no such service");
-		return -ENOENT;
-	}
-	return 0;
 }
 
 static int apsm_instance_dump_one(struct sk_buff *skb, void *obj,
@@ -560,19 +537,30 @@ int apsm_nl_instance_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct nlattr *filter;
 	int ret;
 
-	filter = apsm_instance_dump_filter(cb, NULL);
+	/* (A genl .start callback cannot report an extack in 6.1: the
+	 * filter is checked on the first call, args[2] says it was.)
+	 */
+	filter = apsm_instance_dump_filter(cb, cb->extack);
 	if (IS_ERR(filter))
 		return PTR_ERR(filter);
+	if (filter && !cb->args[2]) {
+		ret = apsm_nl_check_name(filter, cb->extack);
+		if (ret)
+			return ret;
+	}
 	mutex_lock(&an->conf_lock);
 	apsm_nl_dump_seq(cb, an->generation);
 	if (filter) {
 		svc = apsm_service_find_name(an, nla_data(filter));
-		/* deleted since the dump started: it has no instances */
 		if (!svc) {
 			mutex_unlock(&an->conf_lock);
-			return 0;
+			if (cb->args[2])	/* deleted since the dump began */
+				return 0;
+			NL_SET_ERR_MSG(cb->extack, "no such service");
+			return -ENOENT;
 		}
 	}
+	cb->args[2] = 1;
 	ret = apsm_nl_dump_xa(skb, cb, &an->instances.xa,
 			      APSM_CMD_INSTANCE_GET, apsm_instance_dump_one,
 			      svc);

@@ -6,6 +6,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 
+#include "hook.h"
 #include "netns.h"
 #include "nl_obj.h"
 #include "port.h"
@@ -63,6 +64,13 @@ struct apsm_port *apsm_port_create(struct apsm_net *an, struct net_device *dev,
 		kfree(port);
 		return ERR_PTR(ret == -EBUSY ? -EEXIST : ret);
 	}
+	ret = apsm_hook_attach(port);
+	if (ret) {
+		xa_erase(&an->ports.xa, port->ifindex);
+		netdev_put(dev, &port->dev_tracker);
+		call_rcu(&port->rcu, apsm_port_free_rcu);
+		return ERR_PTR(ret);
+	}
 	if (role != APSM_PORT_NF)
 		an->ports.count++;
 	return port;
@@ -72,6 +80,7 @@ void apsm_port_destroy(struct apsm_net *an, struct apsm_port *port)
 {
 	lockdep_assert_held(&an->conf_lock);
 
+	apsm_hook_detach(port);
 	xa_erase(&an->ports.xa, port->ifindex);
 	if (port->role != APSM_PORT_NF)
 		an->ports.count--;
@@ -136,6 +145,7 @@ void apsm_ports_exit(struct apsm_net *an)
 	 */
 	mutex_lock(&an->conf_lock);
 	xa_for_each(&an->ports.xa, idx, port) {
+		apsm_hook_detach(port);
 		xa_erase(&an->ports.xa, idx);
 		netdev_put(port->dev, &port->dev_tracker);
 		call_rcu(&port->rcu, apsm_port_free_rcu);

@@ -21,6 +21,10 @@
  * under it (each failed attempt means another writer made progress).
  */
 #define APSM_RDS_INSTALL_TRIES	8
+/* Rounds of waiting for a resize to finish before a walk (one resize can
+ * chain into another).
+ */
+#define APSM_RDS_SETTLE_ROUNDS	4
 /* Entries between two reschedule points of a long walk. */
 #define APSM_RDS_WALK_CHUNK	256
 
@@ -108,6 +112,26 @@ void apsm_rds_destroy(struct apsm_rds *rds)
 	}
 	rhashtable_free_and_destroy(&rds->ht, apsm_rds_free_one, NULL);
 	atomic_set(&rds->count, 0);
+}
+
+void apsm_rds_settle(struct apsm_rds *rds)
+{
+	struct bucket_table *tbl;
+	bool resizing;
+	int i;
+
+	might_sleep();
+	for (i = 0; i < APSM_RDS_SETTLE_ROUNDS; i++) {
+		/* The rhashtable's own deferred resize worker. */
+		flush_work(&rds->ht.run_work);
+		rcu_read_lock();
+		tbl = rcu_dereference(rds->ht.tbl);
+		resizing = rcu_access_pointer(tbl->future_tbl) ||
+			   work_pending(&rds->ht.run_work);
+		rcu_read_unlock();
+		if (!resizing)
+			break;
+	}
 }
 
 struct apsm_rds_entry *apsm_rds_find(struct apsm_rds *rds,

@@ -94,11 +94,14 @@ static void apsm_rds_gc_work(struct work_struct *work)
 		.udp = msecs_to_jiffies(READ_ONCE(an->timeout_udp_ms)),
 		.other = msecs_to_jiffies(READ_ONCE(an->timeout_other_ms)),
 	};
+	u32 count = apsm_rds_count(&rn->rds);
 	unsigned int slice;
 
-	slice = clamp(apsm_rds_count(&rn->rds) / APSM_RDS_GC_SLICE_DIV,
-		      APSM_RDS_GC_SLICE_MIN, APSM_RDS_GC_SLICE_MAX);
-	apsm_rds_age(&rn->rds, jiffies, &to, slice);
+	if (count || rn->rds.gc_walking) {
+		slice = clamp(count / APSM_RDS_GC_SLICE_DIV,
+			      APSM_RDS_GC_SLICE_MIN, APSM_RDS_GC_SLICE_MAX);
+		apsm_rds_age(&rn->rds, jiffies, &to, slice);
+	}
 	queue_delayed_work(system_power_efficient_wq, &rn->gc_work,
 			   rn->rds.gc_walking ? APSM_RDS_GC_NEXT :
 						APSM_RDS_GC_IDLE);

@@ -11,7 +11,7 @@
 #include "rds.h"
 #include "stats.h"
 
-/* Messages sent by one run of the work before it yields the CPU. */
+/* Messages one run of the work sends before it makes way for others. */
 #define APSM_RDS_NOTIFY_MSGS_PER_RUN	64
 
 static void apsm_rds_notify_work(struct work_struct *work);
@@ -128,6 +128,19 @@ static void apsm_rds_notify_send(struct apsm_rds_notify *q,
 		apsm_rds_notify_lost(q, flows);
 }
 
+/* Come back later if the ring still holds notes: queued again under the
+ * lock, so that it cannot race with exit.
+ */
+static void apsm_rds_notify_again(struct apsm_rds_notify *q)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	if (!q->dead && q->len)
+		queue_work(system_wq, &q->work);
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
 static void apsm_rds_notify_work(struct work_struct *work)
 {
 	struct apsm_rds_notify *q = container_of(work, struct apsm_rds_notify,
@@ -138,27 +151,21 @@ static void apsm_rds_notify_work(struct work_struct *work)
 	bool overflow = false;
 	void *hdr = NULL;
 
-	while (apsm_rds_notify_pop(q, &n, &overflow)) {
-		if (!skb) {
-			skb = apsm_rds_notify_msg(&hdr);
-			if (!skb) {
-				apsm_rds_notify_lost(q, 1);
-				overflow = true;
-				continue;
-			}
-		}
-		if (!apsm_nl_flow_fill(skb, &n.f, NULL, n.op)) {
+	/* A bounded number of messages per run: a busy node's stream of
+	 * notes must not hog the shared workqueue.
+	 */
+	while (msgs < APSM_RDS_NOTIFY_MSGS_PER_RUN &&
+	       apsm_rds_notify_pop(q, &n, &overflow)) {
+		if (skb && !apsm_nl_flow_fill(skb, &n.f, NULL, n.op)) {
 			flows++;
 			continue;
 		}
-		/* Message full: send it, start the next one with @n. */
-		apsm_rds_notify_send(q, skb, hdr, flows);
-		skb = NULL;
-		flows = 0;
-		if (++msgs >= APSM_RDS_NOTIFY_MSGS_PER_RUN) {
-			msgs = 0;
-			cond_resched();
+		if (skb) {
+			/* Message full: send it; @n starts the next one. */
+			apsm_rds_notify_send(q, skb, hdr, flows);
+			msgs++;
 		}
+		flows = 0;
 		skb = apsm_rds_notify_msg(&hdr);
 		if (!skb || apsm_nl_flow_fill(skb, &n.f, NULL, n.op)) {
 			apsm_rds_notify_lost(q, 1);
@@ -175,6 +182,7 @@ static void apsm_rds_notify_work(struct work_struct *work)
 	}
 	if (overflow)
 		apsm_rds_notify_overrun(q);
+	apsm_rds_notify_again(q);
 }
 
 void apsm_rds_notify_exit(struct apsm_rds_notify *q)

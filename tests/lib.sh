@@ -24,7 +24,9 @@
 #   slab_objs_prefix PREFIX   sum of them over the caches named PREFIX*
 #   slab_shrink_all           shrink every kmem cache (before reading meminfo)
 #   meminfo_kb FIELD          a /proc/meminfo value in kB (e.g. SUnreclaim)
-#   on_exit CMD...            run CMD at exit (last registered runs first)
+#   on_exit CMD...            run CMD at exit (last registered runs first,
+#                             each in a subshell; the exit status is kept).
+#                             lib.sh owns the EXIT trap: use on_exit instead.
 
 set -euo pipefail
 
@@ -89,7 +91,7 @@ _lib_on_exit_run() {
 	local rc=$? i
 	set +e
 	for ((i = ${#_lib_exit_cmds[@]} - 1; i >= 0; i--)); do
-		eval "${_lib_exit_cmds[i]}"
+		(eval "${_lib_exit_cmds[i]}") # a subshell: a failing one cannot skip the rest
 	done
 	exit "$rc"
 }

@@ -318,15 +318,13 @@ static const struct arg_spec flow_key_spec[FK_MAX] = {
 	[FK_DPORT] = ARG_SPEC("dport", ARG_PORT, 0),
 };
 
-/* The key attributes (family, proto, addresses, ports) from v[FK_*]. */
-static int put_key(struct nlmsghdr *nlh, const struct arg_val *v)
+/* The key attributes (family, proto, addresses, ports) from v[FK_*];
+ * the caller checked that src and dst are of one family.
+ */
+static void put_key(struct nlmsghdr *nlh, const struct arg_val *v)
 {
 	const struct ctl_addr *s = &v[FK_SRC].addr, *d = &v[FK_DST].addr;
 
-	if (s->family != d->family) {
-		ctl_seterr("src and dst are of different address families");
-		return -1;
-	}
 	mnl_attr_put_u8(nlh, APSM_FLOW_A_FAMILY, s->family);
 	mnl_attr_put_u8(nlh, APSM_FLOW_A_PROTO, v[FK_PROTO].u);
 	mnl_attr_put(nlh, APSM_FLOW_A_SRC, s->family == AF_INET ? 4 : 16,
@@ -337,7 +335,6 @@ static int put_key(struct nlmsghdr *nlh, const struct arg_val *v)
 		mnl_attr_put_u16(nlh, APSM_FLOW_A_SPORT, v[FK_SPORT].u);
 	if (v[FK_DPORT].set)
 		mnl_attr_put_u16(nlh, APSM_FLOW_A_DPORT, v[FK_DPORT].u);
-	return 0;
 }
 
 static int flow_key_request(int argc, char **argv, uint8_t cmd,
@@ -359,8 +356,7 @@ static int flow_key_request(int argc, char **argv, uint8_t cmd,
 		names_load(&fs->names);
 	nlh = nl_msg(cmd, 0);
 	nest = mnl_attr_nest_start(nlh, APSM_A_FLOW);
-	if (put_key(nlh, v))
-		return -1;
+	put_key(nlh, v);
 	mnl_attr_nest_end(nlh, nest);
 	return nl_request(nlh, fs ? flow_one : NULL, fs);
 }

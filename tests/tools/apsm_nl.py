@@ -166,7 +166,7 @@ def obj_attrs(obj):
     """Attribute number -> short name of object @obj (e.g. "INSTANCE")."""
     pre = "APSM_%s_A_" % obj
     return {v: n[len(pre):] for n, v in CONSTS.items()
-            if n.startswith(pre) and not n.endswith("_MAX")}
+            if n.startswith(pre) and n != pre + "MAX"}
 
 
 def attr_type(obj, short):
@@ -597,7 +597,7 @@ def main():
     ap.add_argument("--timeout", type=float, help="monitor: stop after S s")
     ap.add_argument("cmd")
     ap.add_argument("attrs", nargs="*")
-    a = ap.parse_args()
+    a = ap.parse_intermixed_args()
 
     apsm = Apsm()
     if a.cmd == "monitor":

@@ -30,7 +30,8 @@ pp n0 ip link set nf0 up
 ip netns exec "${NS_PREFIX}0" "$nf" -v --mac "$NFMAC" --nat "$NATIP" --stats "$work/nf.json" nf0 \
 	2>"$work/nf.log" &
 nfpid=$!
-on_exit kill "$nfpid"
+stop_nf() { kill "$nfpid" 2>/dev/null || true; }
+on_exit stop_nf
 wait_until 5 test -s "$work/nf.json" || fail "nsh-nf did not start: $(cat "$work/nf.log")"
 
 pp n0 /usr/bin/python3 - "$NFMAC" "$NATIP" "$work" <<'EOF'
@@ -136,7 +137,7 @@ for r in (Ether() / IP(src=B, dst=NATIP) / TCP(sport=80, dport=20555),
         fail("untranslated return was changed: " + i.summary())
 
 # UDP and ICMP echo
-u = Ether() / IP(src=A, dst=B) / UDP(sport=5000, dport=53) / (b"q" * 11)
+u = Ether() / IP(src=A, dst=B) / UDP(sport=5000, dport=40001) / (b"q" * 11)
 i = check_reply(xchg(frame(hdr, u)), hdr, "udp forward")
 if (i[IP].src, i[UDP].sport) != (NATIP, 20000):
     fail("udp not translated: " + i.summary())

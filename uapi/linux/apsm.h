@@ -85,7 +85,10 @@
  *
  * APSM_CMD_POLICY_NEW (admin), APSM_CMD_POLICY_DEL (admin: PRIO),
  * APSM_CMD_POLICY_GET (PRIO, or dump). Lowest PRIO matches first; PRIO is
- * the rule's key. An absent match attribute is a wildcard.
+ * the rule's key. An absent match attribute is a wildcard. A port MIN
+ * alone means MIN..65535, a MAX alone 0..MAX; port matches need PROTO tcp,
+ * udp, udplite, sctp or dccp. Address bits beyond PLEN are ignored (the
+ * rule reports them cleared). VLAN 0 matches untagged frames.
  *   APSM_A_POLICY: NESTED
  *     APSM_POLICY_A_PRIO: u32 [req]
  *     APSM_POLICY_A_CHAIN: string [req NEW]
@@ -116,8 +119,12 @@
  *     APSM_FLOW_A_VERSION: u64           hybrid logical clock [req INSTALL]
  *     APSM_FLOW_A_AGE_MS: u64 (ro)       since last packet
  *     APSM_FLOW_A_PACKETS: u64 (ro)
+ *     APSM_FLOW_A_OP: u8                 enum apsm_rds_op; in INSTALL
+ *                                        (default new) del removes the
+ *                                        entry unless it is newer
  *
- * APSM_CMD_STATS_GET: reply APSM_A_STATS: NESTED of u64 counters
+ * APSM_CMD_STATS_GET: reply APSM_A_STATS: NESTED of u64 counters (a
+ * request may carry an empty APSM_A_STATS)
  *   APSM_STATS_A_*, see enum apsm_stats_attrs.
  *
  * Multicast group "rds": APSM_CMD_RDS_NOTIFY, a batch of APSM_A_FLOW nests
