@@ -9,6 +9,7 @@
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <net/ndisc.h>
 
 #include "datapath.h"
 #include "flowkey.h"
@@ -169,11 +170,19 @@ unsigned int apsm_proxy_from_instance(struct apsm_net *an, struct sk_buff *skb,
 	struct apsm_pkt_info pi;
 	struct apsm_port *port;
 
+	/* the NF's own broadcast/multicast (DHCP, MLD, ND solicitations) */
+	if (skb->pkt_type != PACKET_HOST)
+		return NF_ACCEPT;
 	switch (apsm_parse_flow(skb, &pi)) {
 	case APSM_PARSE_OK:
+		/* neighbour discovery to this port is the NF's own */
+		if (pi.l4_proto == IPPROTO_ICMPV6 &&
+		    pi.icmp_type >= NDISC_ROUTER_SOLICITATION &&
+		    pi.icmp_type <= NDISC_REDIRECT)
+			return NF_ACCEPT;
 		break;
 	case APSM_PARSE_NONIP:
-		return NF_ACCEPT;	/* the NF's own ARP/ND */
+		return NF_ACCEPT;	/* the NF's own ARP */
 	case APSM_PARSE_FRAG:
 		apsm_stats_inc(an, APSM_STATS_A_PASS_FRAG);
 		return NF_ACCEPT;

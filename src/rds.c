@@ -387,9 +387,14 @@ unsigned int apsm_rds_flush(struct apsm_rds *rds)
 {
 	struct rhashtable_iter it;
 	struct apsm_rds_entry *e;
-	unsigned int removed = 0, n = 0;
+	unsigned int removed = 0, n = 0, pass = 0;
 
 	might_sleep();
+	/* A walk that overlaps a resize (the removals below shrink the table)
+	 * may miss entries that moved behind it: walk again until the table
+	 * is empty, a bounded number of times.
+	 */
+again:
 	rhashtable_walk_enter(&rds->ht, &it);
 	e = apsm_rds_walk_resume(&it);
 	while (e) {
@@ -410,6 +415,8 @@ unsigned int apsm_rds_flush(struct apsm_rds *rds)
 	}
 	rhashtable_walk_stop(&it);
 	rhashtable_walk_exit(&it);
+	if (apsm_rds_count(rds) && ++pass < 8)
+		goto again;
 	return removed;
 }
 

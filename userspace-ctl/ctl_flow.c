@@ -399,7 +399,7 @@ static const struct arg_spec flow_install_spec[FI_MAX] = {
 	[FI_SPI] = ARG_RANGE("spi", ARG_U32, ARG_REQ, 1, APSM_SPI_MAX),
 	[FI_PATH] = ARG_RANGE("path", ARG_IDS, ARG_REQ, 0, APSM_PATH_MAX),
 	[FI_ORIGIN] = ARG_RANGE("origin", ARG_U32, ARG_REQ, 1, UINT32_MAX),
-	[FI_VERSION] = ARG_RANGE("version", ARG_U64, ARG_REQ, 0, UINT64_MAX),
+	[FI_VERSION] = ARG_RANGE("version", ARG_U64, ARG_REQ, 1, UINT64_MAX),
 };
 
 int cmd_flow_install(int argc, char **argv)

@@ -49,7 +49,7 @@ static const struct arg_spec instance_add_spec[I_MAX] = {
 	[I_NOCTX] = ARG_CHOICES("noctx", 0, noctx_names),
 };
 
-enum { IS_NAME, IS_WEIGHT, IS_STATE, IS_LLADDR, IS_NOCTX, IS_MAX };
+enum { IS_NAME, IS_WEIGHT, IS_STATE, IS_LLADDR, IS_NOCTX, IS_DEV, IS_MAX };
 
 static const struct arg_spec instance_set_spec[IS_MAX] = {
 	[IS_NAME] = ARG_SPEC("name", ARG_NAME, ARG_POS | ARG_REQ),
@@ -57,6 +57,7 @@ static const struct arg_spec instance_set_spec[IS_MAX] = {
 	[IS_STATE] = ARG_CHOICES("state", 0, state_names),
 	[IS_LLADDR] = ARG_SPEC("lladdr", ARG_MAC, 0),
 	[IS_NOCTX] = ARG_CHOICES("noctx", 0, noctx_names),
+	[IS_DEV] = ARG_SPEC("dev", ARG_DEV, 0),
 };
 
 static const struct arg_spec instance_del_spec[] = {
@@ -109,8 +110,8 @@ int cmd_instance_set(int argc, char **argv)
 	if (ARGS_PARSE(argc, argv, instance_set_spec, v))
 		return -1;
 	if (!v[IS_WEIGHT].set && !v[IS_STATE].set && !v[IS_LLADDR].set &&
-	    !v[IS_NOCTX].set) {
-		ctl_seterr("nothing to set (weight, state, lladdr, noctx)");
+	    !v[IS_NOCTX].set && !v[IS_DEV].set) {
+		ctl_seterr("nothing to set (weight, state, lladdr, noctx, dev)");
 		return -1;
 	}
 	if (nl_open())
@@ -126,6 +127,8 @@ int cmd_instance_set(int argc, char **argv)
 		mnl_attr_put(nlh, APSM_INSTANCE_A_LLADDR, 6, v[IS_LLADDR].mac);
 	if (v[IS_NOCTX].set)
 		mnl_attr_put_u8(nlh, APSM_INSTANCE_A_NOCTX, v[IS_NOCTX].u);
+	if (v[IS_DEV].set)
+		mnl_attr_put_u32(nlh, APSM_INSTANCE_A_IFINDEX, v[IS_DEV].u);
 	mnl_attr_nest_end(nlh, nest);
 	return nl_request(nlh, NULL, NULL);
 }

@@ -32,6 +32,7 @@ static const char *const stat_names[APSM_STATS_A_MAX + 1] = {
 	[APSM_STATS_A_DROP_TX] = "drop_tx",
 	[APSM_STATS_A_PASS_NONIP] = "pass_nonip",
 	[APSM_STATS_A_PASS_FRAG] = "pass_frag",
+	[APSM_STATS_A_POLICY_FULL] = "policy_full",
 };
 
 /* Every counter, in enum order; ones the kernel did not send print as 0,

@@ -7,7 +7,14 @@ cd "$(dirname "$0")/../.."
 
 ver="0.0.0-dkmstest$$"
 kver=$(scripts/kver.sh)
-trap 'cat "/var/lib/dkms/apsm/$ver/build/make.log" 2>/dev/null | grep -E "error|Error" | head -20; scripts/dkms.sh uninstall "$ver" >/dev/null 2>&1 || true' EXIT
+cleanup() {
+	if [ "$(dkms status -m apsm -v "$ver" 2>/dev/null)" = "" ] ||
+	   ! dkms status -m apsm -v "$ver" | grep -q built; then
+		grep -E 'error|Error' "/var/lib/dkms/apsm/$ver/build/make.log" 2>/dev/null | head -n 20 || true
+	fi
+	scripts/dkms.sh uninstall "$ver" >/dev/null 2>&1 || true
+}
+on_exit cleanup
 
 pp scripts/dkms.sh build "$ver"
 status=$(dkms status -m apsm -v "$ver" -k "$kver")

@@ -32,6 +32,8 @@ unload_apsm
 pp load_apsm
 on_exit unload_apsm
 modprobe veth 2>/dev/null || true
+# No IPv6 on the test's links: neighbour discovery would tick packet counters.
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 
 ctl() { pp "$CTL" "$@"; }
 printf '%s show\n' node peer port service instance chain policy flow >"$tmp/snap.batch"
@@ -56,6 +58,7 @@ same "$(snap)" "$empty" "init netns before the test"
 
 pp ns_add "$A" "$B"
 for ns in "$A" "$B"; do
+	nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 	pp ip -n "$ns" link add d0 type veth peer name d1
 	ip -n "$ns" link set d0 up
 	ip -n "$ns" link set d1 up

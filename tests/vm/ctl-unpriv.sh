@@ -33,6 +33,8 @@ unload_apsm
 pp load_apsm
 on_exit unload_apsm
 modprobe veth 2>/dev/null || true
+# No IPv6 on the test's links: neighbour discovery would tick packet counters.
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 # Debian's knob for unprivileged user namespaces (absent upstream).
 if [ -e /proc/sys/kernel/unprivileged_userns_clone ]; then
 	echo 1 >/proc/sys/kernel/unprivileged_userns_clone
