@@ -52,8 +52,19 @@ void apsm_nl_notify(struct net *net, struct genl_info *info,
 void apsm_nl_notify_lost(struct net *net);
 
 /* Fill one object into a dump message: 0, -EMSGSIZE, or 1 to skip it. */
-typedef int (*apsm_nl_fill_t)(struct sk_buff *skb, void *obj,
+typedef int (*apsm_nl_fill_t)(struct sk_buff *skb, const void *obj,
 			      const void *arg);
+
+/* A message for @cmd carrying one object, filled by @fill (arg NULL):
+ * addressed like apsm_nl_msg_new(). NULL if out of memory.
+ */
+struct sk_buff *apsm_nl_obj_msg(const struct genl_info *info, u8 cmd,
+				apsm_nl_fill_t fill, const void *obj);
+/* The event for a change of one object: apsm_nl_obj_msg() sent with
+ * apsm_nl_notify(), or apsm_nl_notify_lost() if it could not be built.
+ */
+void apsm_nl_obj_notify(struct apsm_net *an, struct genl_info *info, u8 cmd,
+			apsm_nl_fill_t fill, const void *obj);
 /* Dump consistency: cb->seq from the netns's generation, never 0 (a 0
  * would turn genl_dump_check_consistent() off).
  */

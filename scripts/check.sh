@@ -118,7 +118,7 @@ echo "== VM tests"
 if [ -e apsm.ko ]; then
 	for t in tests/vm/*.sh; do
 		[ -e "$t" ] || continue
-		run_one "vm/$(basename "$t" .sh)" scripts/vm-run.sh "$t"
+		run_one "vm/$(basename "$t" .sh)" scripts/vm-run.sh --timeout 1200 "$t"
 	done
 else
 	record "vm (apsm.ko missing: build failed)" FAIL 0 /dev/null

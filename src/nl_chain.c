@@ -69,32 +69,13 @@ static int apsm_chain_fill(struct sk_buff *skb, const struct apsm_chain *chain)
 	return 0;
 }
 
-static struct sk_buff *apsm_chain_msg(const struct apsm_chain *chain, u8 cmd,
-				      struct genl_info *info)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = apsm_nl_msg_new(info, cmd, &hdr);
-	if (!skb)
-		return NULL;
-	if (apsm_chain_fill(skb, chain)) {
-		nlmsg_free(skb);
-		return NULL;
-	}
-	genlmsg_end(skb, hdr);
-	return skb;
-}
+static int apsm_chain_dump_one(struct sk_buff *skb, const void *obj,
+				const void *arg);
 
 void apsm_nl_chain_notify(struct apsm_net *an, const struct apsm_chain *chain,
 			  u8 cmd, struct genl_info *info)
 {
-	struct sk_buff *skb = apsm_chain_msg(chain, cmd, info);
-
-	if (skb)
-		apsm_nl_notify(an->net, info, skb);
-	else
-		apsm_nl_notify_lost(an->net);
+	apsm_nl_obj_notify(an, info, cmd, apsm_chain_dump_one, chain);
 }
 
 static struct apsm_chain *apsm_nl_chain_lookup(struct apsm_net *an,
@@ -311,14 +292,15 @@ int apsm_nl_chain_get(struct sk_buff *skb, struct genl_info *info)
 		mutex_unlock(&an->conf_lock);
 		return PTR_ERR(chain);
 	}
-	msg = apsm_chain_msg(chain, APSM_CMD_CHAIN_GET, info);
+	msg = apsm_nl_obj_msg(info, APSM_CMD_CHAIN_GET,
+			      apsm_chain_dump_one, chain);
 	mutex_unlock(&an->conf_lock);
 	if (!msg)
 		return -ENOMEM;
 	return genlmsg_reply(msg, info);
 }
 
-static int apsm_chain_dump_one(struct sk_buff *skb, void *obj,
+static int apsm_chain_dump_one(struct sk_buff *skb, const void *obj,
 			       const void *arg)
 {
 	return apsm_chain_fill(skb, obj);

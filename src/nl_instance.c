@@ -106,33 +106,14 @@ static int apsm_instance_fill(struct sk_buff *skb,
 	return 0;
 }
 
-static struct sk_buff *apsm_instance_msg(const struct apsm_instance *inst,
-					 u8 cmd, struct genl_info *info)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = apsm_nl_msg_new(info, cmd, &hdr);
-	if (!skb)
-		return NULL;
-	if (apsm_instance_fill(skb, inst)) {
-		nlmsg_free(skb);
-		return NULL;
-	}
-	genlmsg_end(skb, hdr);
-	return skb;
-}
+static int apsm_instance_dump_one(struct sk_buff *skb, const void *obj,
+				const void *arg);
 
 void apsm_nl_instance_notify(struct apsm_net *an,
 			     const struct apsm_instance *inst, u8 cmd,
 			     struct genl_info *info)
 {
-	struct sk_buff *skb = apsm_instance_msg(inst, cmd, info);
-
-	if (skb)
-		apsm_nl_notify(an->net, info, skb);
-	else
-		apsm_nl_notify_lost(an->net);
+	apsm_nl_obj_notify(an, info, cmd, apsm_instance_dump_one, inst);
 }
 
 /* The instance a request names by ID and/or NAME. */
@@ -495,7 +476,8 @@ int apsm_nl_instance_get(struct sk_buff *skb, struct genl_info *info)
 		mutex_unlock(&an->conf_lock);
 		return PTR_ERR(inst);
 	}
-	msg = apsm_instance_msg(inst, APSM_CMD_INSTANCE_GET, info);
+	msg = apsm_nl_obj_msg(info, APSM_CMD_INSTANCE_GET,
+			      apsm_instance_dump_one, inst);
 	mutex_unlock(&an->conf_lock);
 	if (!msg)
 		return -ENOMEM;
@@ -520,7 +502,7 @@ static struct nlattr *apsm_instance_dump_filter(struct netlink_callback *cb,
 	return tb[APSM_INSTANCE_A_SERVICE];
 }
 
-static int apsm_instance_dump_one(struct sk_buff *skb, void *obj,
+static int apsm_instance_dump_one(struct sk_buff *skb, const void *obj,
 				  const void *arg)
 {
 	const struct apsm_instance *inst = obj;

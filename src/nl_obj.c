@@ -4,6 +4,7 @@
  * echo to the requester, and resumable dumps over an xarray.
  */
 #include "netlink.h"
+#include "netns.h"
 #include "nl_obj.h"
 
 struct sk_buff *apsm_nl_msg_new(const struct genl_info *info, u8 cmd,
@@ -21,6 +22,34 @@ struct sk_buff *apsm_nl_msg_new(const struct genl_info *info, u8 cmd,
 		return NULL;
 	}
 	return skb;
+}
+
+struct sk_buff *apsm_nl_obj_msg(const struct genl_info *info, u8 cmd,
+				apsm_nl_fill_t fill, const void *obj)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = apsm_nl_msg_new(info, cmd, &hdr);
+	if (!skb)
+		return NULL;
+	if (fill(skb, obj, NULL)) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	genlmsg_end(skb, hdr);
+	return skb;
+}
+
+void apsm_nl_obj_notify(struct apsm_net *an, struct genl_info *info, u8 cmd,
+			apsm_nl_fill_t fill, const void *obj)
+{
+	struct sk_buff *skb = apsm_nl_obj_msg(info, cmd, fill, obj);
+
+	if (skb)
+		apsm_nl_notify(an->net, info, skb);
+	else
+		apsm_nl_notify_lost(an->net);
 }
 
 void apsm_nl_notify(struct net *net, struct genl_info *info,

@@ -48,32 +48,13 @@ static int apsm_peer_fill(struct sk_buff *skb, const struct apsm_peer *peer)
 	return 0;
 }
 
-static struct sk_buff *apsm_peer_msg(const struct apsm_peer *peer, u8 cmd,
-				     struct genl_info *info)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = apsm_nl_msg_new(info, cmd, &hdr);
-	if (!skb)
-		return NULL;
-	if (apsm_peer_fill(skb, peer)) {
-		nlmsg_free(skb);
-		return NULL;
-	}
-	genlmsg_end(skb, hdr);
-	return skb;
-}
+static int apsm_peer_dump_one(struct sk_buff *skb, const void *obj,
+				const void *arg);
 
 void apsm_nl_peer_notify(struct apsm_net *an, const struct apsm_peer *peer,
 			 u8 cmd, struct genl_info *info)
 {
-	struct sk_buff *skb = apsm_peer_msg(peer, cmd, info);
-
-	if (skb)
-		apsm_nl_notify(an->net, info, skb);
-	else
-		apsm_nl_notify_lost(an->net);
+	apsm_nl_obj_notify(an, info, cmd, apsm_peer_dump_one, peer);
 }
 
 static struct apsm_peer *apsm_nl_peer_lookup(struct apsm_net *an,
@@ -197,14 +178,16 @@ int apsm_nl_peer_get(struct sk_buff *skb, struct genl_info *info)
 		mutex_unlock(&an->conf_lock);
 		return PTR_ERR(peer);
 	}
-	msg = apsm_peer_msg(peer, APSM_CMD_PEER_GET, info);
+	msg = apsm_nl_obj_msg(info, APSM_CMD_PEER_GET,
+			      apsm_peer_dump_one, peer);
 	mutex_unlock(&an->conf_lock);
 	if (!msg)
 		return -ENOMEM;
 	return genlmsg_reply(msg, info);
 }
 
-static int apsm_peer_dump_one(struct sk_buff *skb, void *obj, const void *arg)
+static int apsm_peer_dump_one(struct sk_buff *skb, const void *obj,
+				const void *arg)
 {
 	return apsm_peer_fill(skb, obj);
 }

@@ -52,32 +52,13 @@ static int apsm_port_fill(struct sk_buff *skb, const struct apsm_port *port)
 	return 0;
 }
 
-static struct sk_buff *apsm_port_msg(const struct apsm_port *port, u8 cmd,
-				     struct genl_info *info)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = apsm_nl_msg_new(info, cmd, &hdr);
-	if (!skb)
-		return NULL;
-	if (apsm_port_fill(skb, port)) {
-		nlmsg_free(skb);
-		return NULL;
-	}
-	genlmsg_end(skb, hdr);
-	return skb;
-}
+static int apsm_port_dump_one(struct sk_buff *skb, const void *obj,
+				const void *arg);
 
 void apsm_nl_port_notify(struct apsm_net *an, const struct apsm_port *port,
 			 u8 cmd, struct genl_info *info)
 {
-	struct sk_buff *skb = apsm_port_msg(port, cmd, info);
-
-	if (skb)
-		apsm_nl_notify(an->net, info, skb);
-	else
-		apsm_nl_notify_lost(an->net);
+	apsm_nl_obj_notify(an, info, cmd, apsm_port_dump_one, port);
 }
 
 static struct apsm_port *apsm_nl_port_lookup(struct apsm_net *an,
@@ -207,14 +188,16 @@ int apsm_nl_port_get(struct sk_buff *skb, struct genl_info *info)
 		mutex_unlock(&an->conf_lock);
 		return PTR_ERR(port);
 	}
-	msg = apsm_port_msg(port, APSM_CMD_PORT_GET, info);
+	msg = apsm_nl_obj_msg(info, APSM_CMD_PORT_GET,
+			      apsm_port_dump_one, port);
 	mutex_unlock(&an->conf_lock);
 	if (!msg)
 		return -ENOMEM;
 	return genlmsg_reply(msg, info);
 }
 
-static int apsm_port_dump_one(struct sk_buff *skb, void *obj, const void *arg)
+static int apsm_port_dump_one(struct sk_buff *skb, const void *obj,
+				const void *arg)
 {
 	return apsm_port_fill(skb, obj);
 }

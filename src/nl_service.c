@@ -35,33 +35,14 @@ static int apsm_service_fill(struct sk_buff *skb,
 	return 0;
 }
 
-static struct sk_buff *apsm_service_msg(const struct apsm_service *svc,
-					u8 cmd, struct genl_info *info)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = apsm_nl_msg_new(info, cmd, &hdr);
-	if (!skb)
-		return NULL;
-	if (apsm_service_fill(skb, svc)) {
-		nlmsg_free(skb);
-		return NULL;
-	}
-	genlmsg_end(skb, hdr);
-	return skb;
-}
+static int apsm_service_dump_one(struct sk_buff *skb, const void *obj,
+				const void *arg);
 
 void apsm_nl_service_notify(struct apsm_net *an,
 			    const struct apsm_service *svc, u8 cmd,
 			    struct genl_info *info)
 {
-	struct sk_buff *skb = apsm_service_msg(svc, cmd, info);
-
-	if (skb)
-		apsm_nl_notify(an->net, info, skb);
-	else
-		apsm_nl_notify_lost(an->net);
+	apsm_nl_obj_notify(an, info, cmd, apsm_service_dump_one, svc);
 }
 
 static struct apsm_service *apsm_nl_service_lookup(struct apsm_net *an,
@@ -176,14 +157,15 @@ int apsm_nl_service_get(struct sk_buff *skb, struct genl_info *info)
 		mutex_unlock(&an->conf_lock);
 		return PTR_ERR(svc);
 	}
-	msg = apsm_service_msg(svc, APSM_CMD_SERVICE_GET, info);
+	msg = apsm_nl_obj_msg(info, APSM_CMD_SERVICE_GET,
+			      apsm_service_dump_one, svc);
 	mutex_unlock(&an->conf_lock);
 	if (!msg)
 		return -ENOMEM;
 	return genlmsg_reply(msg, info);
 }
 
-static int apsm_service_dump_one(struct sk_buff *skb, void *obj,
+static int apsm_service_dump_one(struct sk_buff *skb, const void *obj,
 				 const void *arg)
 {
 	return apsm_service_fill(skb, obj);

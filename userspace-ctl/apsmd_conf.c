@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * apsmd's config file (INI, like wg's): [Node] Id, Listen, KeyFile,
+ * FabricDevice, StatsFile; repeated [Peer] Id, Endpoint, LinkAddress.
+ * '#' and ';' start comments; keys are case-insensitive.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "args.h"
+#include "apsmd.h"
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* "a.b.c.d:port" or "[v6]:port". */
+static int parse_endpoint(const char *s, struct sockaddr_storage *ss,
+			  socklen_t *len)
+{
+	char host[64];
+	const char *colon;
+	char *end;
+	unsigned long port;
+	size_t hl;
+
+	memset(ss, 0, sizeof(*ss));
+	if (*s == '[') {
+		colon = strstr(s, "]:");
+		if (!colon)
+			return -1;
+		hl = colon - s - 1;
+		if (hl >= sizeof(host))
+			return -1;
+		memcpy(host, s + 1, hl);
+		colon++;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -1;
+		hl = colon - s;
+		if (hl >= sizeof(host))
+			return -1;
+		memcpy(host, s, hl);
+	}
+	host[hl] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || !colon[1] || !port || port > 65535)
+		return -1;
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		*len = sizeof(*sin);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		*len = sizeof(*sin6);
+		return 0;
+	}
+	return -1;
+}
+
+static int parse_id(const char *s, uint32_t *id)
+{
+	uint64_t v;
+
+	if (parse_u64(s, 1, UINT32_MAX, &v))
+		return -1;
+	*id = v;
+	return 0;
+}
+
+enum { SEC_NONE, SEC_NODE, SEC_PEER };
+
+static int conf_err(char *err, size_t errlen, const char *file,
+		    unsigned int line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int conf_err(char *err, size_t errlen, const char *file,
+		    unsigned int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(err, errlen, "%s:%u: ", file, line);
+	if (n < 0 || (size_t)n >= errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static bool peer_done(const struct apsmd_peer *p, bool have_ll)
+{
+	return p->id && p->ep_len && have_ll;
+}
+
+int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
+		    size_t errlen)
+{
+	char buf[1024], *line, *key, *val, *eq, *hash;
+	unsigned int lineno = 0, sec = SEC_NONE, peer_line = 0, i;
+	struct apsmd_peer *p = NULL;
+	bool have_ll = false;
+	FILE *f;
+
+	memset(c, 0, sizeof(*c));
+	f = fopen(file, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+#define FAIL(...) do { conf_err(err, errlen, file, lineno, __VA_ARGS__); \
+		       fclose(f); return -1; } while (0)
+	while (fgets(buf, sizeof(buf), f)) {
+		lineno++;
+		if (!strchr(buf, '\n') && !feof(f))
+			FAIL("line too long");
+		hash = strpbrk(buf, "#;");
+		if (hash)
+			*hash = '\0';
+		line = trim(buf);
+		if (!*line)
+			continue;
+		if (*line == '[') {
+			if (p && !peer_done(p, have_ll)) {
+				lineno = peer_line;
+				FAIL("[Peer] needs Id, Endpoint and LinkAddress");
+			}
+			p = NULL;
+			if (!strcasecmp(line, "[Node]")) {
+				sec = SEC_NODE;
+			} else if (!strcasecmp(line, "[Peer]")) {
+				if (c->n_peers >= APSMD_PEERS_MAX)
+					FAIL("too many peers (max %d)",
+					     APSMD_PEERS_MAX);
+				sec = SEC_PEER;
+				p = &c->peers[c->n_peers++];
+				have_ll = false;
+				peer_line = lineno;
+			} else {
+				FAIL("unknown section %s", line);
+			}
+			continue;
+		}
+		eq = strchr(line, '=');
+		if (!eq)
+			FAIL("expected Key = Value");
+		*eq = '\0';
+		key = trim(line);
+		val = trim(eq + 1);
+		if (!*val)
+			FAIL("%s: empty value", key);
+		if (sec == SEC_NODE) {
+			if (!strcasecmp(key, "Id")) {
+				if (parse_id(val, &c->id))
+					FAIL("Id: not a node id (1..4294967295): %s", val);
+			} else if (!strcasecmp(key, "Listen")) {
+				if (parse_endpoint(val, &c->listen, &c->listen_len))
+					FAIL("Listen: not ADDRESS:PORT: %s", val);
+			} else if (!strcasecmp(key, "KeyFile")) {
+				if (strlen(val) >= sizeof(c->key_file))
+					FAIL("KeyFile: path too long");
+				strcpy(c->key_file, val);
+			} else if (!strcasecmp(key, "FabricDevice")) {
+				if (strlen(val) >= sizeof(c->fabric_dev))
+					FAIL("FabricDevice: name too long");
+				strcpy(c->fabric_dev, val);
+			} else if (!strcasecmp(key, "StatsFile")) {
+				if (strlen(val) >= sizeof(c->stats_file))
+					FAIL("StatsFile: path too long");
+				strcpy(c->stats_file, val);
+			} else {
+				FAIL("unknown key %s in [Node]", key);
+			}
+		} else if (sec == SEC_PEER) {
+			if (!strcasecmp(key, "Id")) {
+				if (parse_id(val, &p->id))
+					FAIL("Id: not a node id (1..4294967295): %s", val);
+			} else if (!strcasecmp(key, "Endpoint")) {
+				if (parse_endpoint(val, &p->ep, &p->ep_len))
+					FAIL("Endpoint: not ADDRESS:PORT: %s", val);
+			} else if (!strcasecmp(key, "LinkAddress")) {
+				if (parse_mac(val, p->lladdr))
+					FAIL("LinkAddress: not a MAC address: %s", val);
+				have_ll = true;
+			} else {
+				FAIL("unknown key %s in [Peer]", key);
+			}
+		} else {
+			FAIL("%s outside a section", key);
+		}
+	}
+	if (p && !peer_done(p, have_ll)) {
+		lineno = peer_line;
+		FAIL("[Peer] needs Id, Endpoint and LinkAddress");
+	}
+	lineno++;
+	if (!c->id)
+		FAIL("[Node] Id missing");
+	if (!c->listen_len)
+		FAIL("[Node] Listen missing");
+	if (!c->key_file[0])
+		FAIL("[Node] KeyFile missing");
+	if (!c->fabric_dev[0])
+		FAIL("[Node] FabricDevice missing");
+	for (i = 0; i < c->n_peers; i++) {
+		unsigned int j;
+
+		if (c->peers[i].id == c->id)
+			FAIL("peer %u has this node's own Id", c->id);
+		if (c->peers[i].ep.ss_family != c->listen.ss_family)
+			FAIL("peer %u: Endpoint and Listen are of different address families",
+			     c->peers[i].id);
+		for (j = 0; j < i; j++)
+			if (c->peers[j].id == c->peers[i].id)
+				FAIL("peer %u listed twice", c->peers[i].id);
+	}
+#undef FAIL
+	fclose(f);
+	return 0;
+}
+
+int apsmd_key_load(const char *file, uint8_t key[APSMD_KEY_BYTES], char *err,
+		   size_t errlen)
+{
+	char buf[256], *s;
+	size_t len;
+	FILE *f;
+
+	f = fopen(file, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	s = trim(buf);
+	if (sodium_base642bin(key, APSMD_KEY_BYTES, s, strlen(s), NULL, &len,
+			      NULL, sodium_base64_VARIANT_ORIGINAL) ||
+	    len != APSMD_KEY_BYTES) {
+		sodium_memzero(buf, sizeof(buf));
+		snprintf(err, errlen, "%s:1: not base64 of %d bytes (make one with 'apsmd genkey')",
+			 file, APSMD_KEY_BYTES);
+		return -1;
+	}
+	sodium_memzero(buf, sizeof(buf));
+	return 0;
+}
