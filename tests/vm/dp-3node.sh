@@ -120,52 +120,7 @@ for i in 0 1 2; do
 	"$CTL" -n "${NS[i]}" -j monitor rds >"$work/rdsmon$i.json" 2>/dev/null &
 	nfpids+=($!)
 done
-"$PY" - "$CTL" "$work" "${NS[@]}" >"$work/repl.log" 2>&1 <<'EOF' &
-import json, subprocess, sys, time
-ctl, work, ns = sys.argv[1], sys.argv[2], sys.argv[3:]
-pos = [0, 0, 0]
-buf = ["", "", ""]
-dec = json.JSONDecoder()
-def msgs(i):
-    try:
-        with open("%s/rdsmon%d.json" % (work, i)) as f:
-            f.seek(pos[i])
-            data = f.read()
-    except FileNotFoundError:
-        return []
-    pos[i] += len(data)
-    buf[i] += data
-    out = []
-    while True:
-        b = buf[i].lstrip()
-        if not b:
-            buf[i] = ""
-            break
-        try:
-            m, end = dec.raw_decode(b)
-        except ValueError:
-            buf[i] = b
-            break
-        out.append(m)
-        buf[i] = b[end:]
-    return out
-while True:
-    for i in range(3):
-        for m in msgs(i):
-            if m.get("op") != "new":
-                continue
-            fl = m["flow"]
-            args = ["flow", "install", "dir", fl["dir"], "proto", str(fl["proto"]),
-                    "src", fl["src"], "sport", str(fl["sport"]), "dst", fl["dst"],
-                    "dport", str(fl["dport"]), "spi", str(fl["spi"]),
-                    "path", ",".join(str(p) for p in fl["path_ids"]),
-                    "origin", str(fl["origin"]), "version", str(fl["version"])]
-            for j in range(3):
-                if j != i:
-                    r = subprocess.run([ctl, "-n", ns[j]] + args)
-                    print("install on", j, args, "->", r.returncode, flush=True)
-    time.sleep(0.05)
-EOF
+"$PY" "$APSM_ROOT/tests/tools/rds-replicate.py" "$CTL" "$work" "${NS[@]}" >"$work/repl.log" 2>&1 &
 nfpids+=($!)
 for n in fw1 fw2 nat1 nat2 mon1 mon2; do
 	wait_until 5 test -s "$work/$n.json" || fail "nsh-nf $n did not start: $(cat "$work/$n.log")"
