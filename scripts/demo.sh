@@ -32,11 +32,13 @@
 # The NFs are tests/tools/nsh-nf on tap devices (like a VM's backend): they
 # decrement the NSH service index and send the frame back; --nat makes them
 # a stateful SNAT. Nodes 2 and 3 route the client/server prefixes via node1.
-# There is no apsmd (the control daemon) yet: a small python stand-in copies
-# each node's newly learned RDS entries (`apsmctl -j monitor rds`) to the
-# other nodes (`apsmctl flow install`), so the return entry learned on the
-# node of the chain's last NF reaches node1, where the server's replies
-# enter. The first reply of a flow can beat that copy (TCP retransmits it).
+# One apsmd (the node controller, Documentation/apsmd.md) runs per node: it
+# sets the node id, the fabric port and the peers, and pushes every RDS
+# entry its node learns to the other nodes' apsmd over UDP (port 7946 on the
+# fabric addresses, HMAC with a shared cluster key), so the return entry
+# learned on the node of the chain's last NF reaches node1, where the
+# server's replies enter. The first reply of a flow can beat that copy (TCP
+# retransmits it).
 set -eu
 cd "$(dirname "$0")/.."
 APSM_ROOT=${APSM_ROOT:-$PWD}
@@ -44,9 +46,10 @@ APSM_ROOT=${APSM_ROOT:-$PWD}
 . tests/lib.sh
 require_vm
 
-{ [ -x userspace-ctl/apsmctl ] && [ -x tests/tools/nsh-nf ]; } || fail "run 'make userspace' first"
+{ [ -x userspace-ctl/apsmctl ] && [ -x userspace-ctl/apsmd ] && [ -x tests/tools/nsh-nf ]; } ||
+	fail "run 'make userspace' first"
 PATH=$APSM_ROOT/userspace-ctl:$APSM_ROOT/tests/tools:$PATH
-CTL=apsmctl NF=nsh-nf PY=/usr/bin/python3
+CTL=apsmctl D=apsmd NF=nsh-nf PY=/usr/bin/python3
 work=$(mktemp -d)
 NS=(node1 node2 node3)
 C=client S=server
@@ -115,15 +118,47 @@ mon-3 303 mon 2"
 mac_of() { echo "02:4e:46:00:${2:0:1}$(($3 + 1)):${2:1:2}"; } # NAME ID NODE
 tap_of() { echo "t${1/-/}"; }
 
+bgpids=()
+pp_bg() { local q; printf -v q '%q ' "$@"; log "${q% } &"; } # log; the caller runs it
+stop_bg() { local p; for p in "${bgpids[@]}"; do kill "$p" 2>/dev/null; done; return 0; }
+on_exit stop_bg
+
+section "apsmd on each node: node id, fabric port, peers, RDS replication"
+log "$D genkey >$work/cluster.key   # the shared cluster key"
+"$D" genkey >"$work/cluster.key"
+apsmd_conf() { # I: node index
+	local i=$1 j
+	printf '[Node]\nId = %d\nListen = 10.0.0.%d:7946\nKeyFile = %s\nFabricDevice = fab0\nStatsFile = %s\n' \
+		$((i + 1)) $((i + 1)) "$work/cluster.key" "$work/apsmd$i.json"
+	for j in 0 1 2; do
+		[ "$i" = "$j" ] && continue
+		printf '\n[Peer]\nId = %d\nEndpoint = 10.0.0.%d:7946\nLinkAddress = 02:fa:00:00:00:0%d\n' \
+			$((j + 1)) $((j + 1)) $((j + 1))
+	done
+}
+for i in 0 1 2; do
+	apsmd_conf "$i" >"$work/apsmd$i.conf"
+done
+log "node1's apsmd config (node2's and node3's differ in Id, Listen and the peers):"
+sed 's/^/    /' "$work/apsmd0.conf" >&2
+for i in 0 1 2; do
+	pp_bg ip netns exec "${NS[i]}" "$D" -c "$work/apsmd$i.conf" --foreground
+	ip netns exec "${NS[i]}" "$D" -c "$work/apsmd$i.conf" --foreground 2>"$work/apsmd$i.log" &
+	bgpids+=($!)
+done
+for i in 0 1 2; do
+	wait_until 5 test -s "$work/apsmd$i.json" || fail "apsmd on ${NS[i]} did not start: $(cat "$work/apsmd$i.log")"
+	assert_eq "$("$CTL" -n "${NS[i]}" peer show | wc -l)" 2 "${NS[i]}: peers set by apsmd"
+done
+for i in 0 1 2; do
+	pp "$CTL" -n "${NS[i]}" node show
+	pp "$CTL" -n "${NS[i]}" port show
+	pp "$CTL" -n "${NS[i]}" peer show
+done
+
 section "APSM configuration (the same service catalogue on every node)"
 ctl() { local i=$1; shift; pp "$CTL" -n "${NS[i]}" "$@"; }
 for i in 0 1 2; do
-	ctl "$i" node set id $((i + 1))
-	ctl "$i" port add dev fab0 role fabric
-	for j in 0 1 2; do
-		[ "$i" = "$j" ] && continue
-		ctl "$i" peer add id $((j + 1)) dev fab0 lladdr "02:fa:00:00:00:0$((j + 1))"
-	done
 	for s in fw nat mon; do ctl "$i" service add "$s" stateful; done
 	while read -r name id svc node natip; do
 		if [ "$node" = "$i" ]; then
@@ -144,10 +179,6 @@ ctl 0 policy add prio 20 iif up0 src 10.1.0.0/24 proto icmp chain web
 ctl 0 policy add prio 30 iif up0 src 10.1.0.0/24 proto udp dport 5004 chain video
 
 section "the network functions: nsh-nf on each tap"
-bgpids=()
-pp_bg() { local q; printf -v q '%q ' "$@"; log "${q% } &"; } # log; the caller runs it
-stop_bg() { local p; for p in "${bgpids[@]}"; do kill "$p" 2>/dev/null; done; return 0; }
-on_exit stop_bg
 declare -A nfpid
 while read -r name id svc node natip; do
 	set -- ip netns exec "${NS[node]}" "$NF" --mac "$(mac_of "$name" "$id" "$node")" --up \
@@ -158,28 +189,22 @@ while read -r name id svc node natip; do
 	nfpid[$name]=$!
 done <<<"$INST"
 
-section "the stand-in for apsmd (not written yet): replicate learned RDS entries"
-for i in 0 1 2; do
-	pp_bg "$CTL" -n "${NS[i]}" -j monitor rds
-	"$CTL" -n "${NS[i]}" -j monitor rds >"$work/rdsmon$i.json" 2>/dev/null &
-	bgpids+=($!)
-done
-log "python3 replicator: monitor rds on each node -> apsmctl flow install on the other two"
-"$PY" "$APSM_ROOT/tests/tools/rds-replicate.py" "$APSM_ROOT/userspace-ctl/apsmctl" "$work" "${NS[@]}" >"$work/repl.log" 2>&1 &
-bgpids+=($!)
 while read -r name _; do
 	wait_until 5 test -s "$work/$name.json" || fail "nsh-nf $name did not start: $(cat "$work/$name.log")"
 done <<<"$INST"
-sleep 1 # the monitors subscribe
 
 section "servers: TCP echo on 10.2.0.2:80, UDP echo on 10.2.0.2:5004"
-pp_bg ip netns exec "$S" socat TCP-LISTEN:80,reuseaddr,fork EXEC:cat
-ip netns exec "$S" socat TCP-LISTEN:80,reuseaddr,fork EXEC:cat &
+pp_bg ip netns exec "$S" socat -t 10 TCP-LISTEN:80,reuseaddr,fork EXEC:cat
+ip netns exec "$S" socat -t 10 TCP-LISTEN:80,reuseaddr,fork EXEC:cat &
 bgpids+=($!)
 pp_bg ip netns exec "$S" socat UDP-LISTEN:5004,reuseaddr,fork EXEC:cat
 ip netns exec "$S" socat UDP-LISTEN:5004,reuseaddr,fork EXEC:cat &
 bgpids+=($!)
-sleep 1
+servers_up() {
+	[ -n "$(ip netns exec "$S" ss -Htln 'sport = :80')" ] &&
+		[ -n "$(ip netns exec "$S" ss -Huln 'sport = :5004')" ]
+}
+wait_until 5 servers_up || fail "the echo servers did not start"
 
 dump_all() {
 	local i
@@ -188,12 +213,13 @@ dump_all() {
 		"$CTL" -n "${NS[i]}" stats show | grep -v " 0$" || true
 		"$CTL" -n "${NS[i]}" flow show || true
 		"$CTL" -n "${NS[i]}" instance show || true
+		echo "-- apsmd: $(cat "$work/apsmd$i.json" 2>/dev/null)"
+		cat "$work/apsmd$i.log"
 	done
-	cat "$work/repl.log"
 }
 
 section "traffic from the client"
-log "note: a flow's first reply can reach node1 before the stand-in has copied the"
+log "note: a flow's first reply can reach node1 before apsmd has copied the"
 log "return entry there; it is then lost (ping shows one missing reply, TCP retransmits)"
 ok=1
 # ping: ICMP echo through web (fw -> nat -> mon); the first reply may
@@ -206,7 +232,7 @@ fi
 # three TCP connections to port 80 (chain web), one message each
 for sp in 40001 40002 40003; do
 	msg="hello web from port $sp"
-	reply=$(echo "$msg" | pp ip netns exec "$C" socat -t 5 - \
+	reply=$(echo "$msg" | pp ip netns exec "$C" socat -t 10 - \
 		"TCP:10.2.0.2:80,sp=$sp,connect-timeout=10") || reply="(socat failed)"
 	if [ "$reply" = "$msg" ]; then
 		log "TCP sport $sp: echo came back: '$reply'"
@@ -305,7 +331,7 @@ for f in sorted(fwd, key=lambda f: (f["chain"], f["proto"], f["sport"])):
     print("    replies %s came back through %s  (entry hits: %d; return entry learned on node%d%s)"
           % (ep(r["src"], r["sport"], proto) + " -> " + ep(r["dst"], r["dport"], proto),
              " -> ".join(at(p) for p in r["path"]), r["packets"], r["origin"],
-             ", copied to node1 by the apsmd stand-in" if r["origin"] != 1 else ""))
+             ", replicated to node1 by apsmd" if r["origin"] != 1 else ""))
     if r["packets"] < 1:
         ok = False
 n = len(fwd)
@@ -317,4 +343,15 @@ print("RESULT: %s" % ("every flow went through its chain and its replies came ba
                       if ok else "MISMATCH (see above)"))
 sys.exit(0 if ok else 1)
 EOF
+
+section "apsmd counters (from each StatsFile)"
+for i in 0 1 2; do
+	"$PY" - "${NS[i]}" "$work/apsmd$i.json" <<'EOF' || fail "bad apsmd stats on ${NS[i]}"
+import json, sys
+s = json.load(open(sys.argv[2]))
+print("  apsmd@%s: sent %d received %d auth_fail %d (batches sent %d received %d; replay %d install_fail %d)"
+      % (sys.argv[1], s["sent"], s["received"], s["auth_fail"], s["batches_sent"],
+         s["batches_received"], s["replay"], s["install_fail"]))
+EOF
+done
 log "demo: OK"

@@ -195,12 +195,12 @@ snapshot s1
 check s0 s1 icmp 10.1.0.2 10.2.0.2 || fail "ping flow checks"
 
 # ------------------------------------------------------------- TCP
-n2 socat TCP-LISTEN:7777,reuseaddr,fork EXEC:cat &
+n2 socat -t 10 TCP-LISTEN:7777,reuseaddr,fork EXEC:cat &
 srv=$!
 on_exit kill "$srv"
-wait_until 5 n2 ss -Htln 'sport = :7777' | grep -q . || true
-sleep 0.5
-reply=$(echo "hello through the chain" | n1 socat -t 3 - TCP:10.2.0.2:7777,sp=40001) ||
+tcp_listening() { [ -n "$(n2 ss -Htln 'sport = :7777')" ]; }
+wait_until 5 tcp_listening || fail "the TCP server did not start"
+reply=$(echo "hello through the chain" | n1 socat -t 10 - TCP:10.2.0.2:7777,sp=40001) ||
 	fail "socat failed"
 assert_eq "$reply" "hello through the chain" "TCP echo"
 sleep 0.5

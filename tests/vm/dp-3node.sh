@@ -8,25 +8,28 @@
 # server apsm-t4 behind n0's up1 (10.2.0.0/24); n1/n2 route both via n0.
 # Chain fw -> nat -> mon; instances (2 per service, nsh-nf on taps):
 #   fw1@n1 fw2@n2  nat1@n2 nat2@n0  mon1@n0 mon2@n1
-# Every node knows all 6 instances and its 2 peers. There is no apsmd yet:
-# a small replicator stands in for it (apsmctl -j monitor rds on each node
-# -> apsmctl flow install on the others), so the return entry learned at
-# the chain's egress node reaches n0, where the server's replies enter.
-# The first SYN-ACK may beat the replication (TCP retransmits).
+# Every node knows all 6 instances and its 2 peers. One apsmd per node
+# (UDP on the fabric addresses, port 7946, shared key) sets the node id,
+# the fabric port and the peers (LinkAddress = the peer's fab0 MAC) and
+# replicates RDS entries, so the return entry learned at the chain's
+# egress node reaches n0, where the server's replies enter. The first
+# SYN-ACK may beat the replication (TCP retransmits).
 #
 # Proves: TCP (socat) works end to end; exactly one instance per service
 # carried the flow, tx == rx on each, and they are the forward entry's
 # path in order; the return entry on n0 (learned elsewhere) has the
 # reversed stateful path and steered the replies; peers' NSH counters
-# moved; no drops.
+# moved; no drops; apsmd replicated entries (sent/received) with no
+# auth failures.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 require_vm
 
 CTL=$APSM_ROOT/userspace-ctl/apsmctl
+D=$APSM_ROOT/userspace-ctl/apsmd
 NF=$APSM_ROOT/tests/tools/nsh-nf
 PY=/usr/bin/python3
-[ -x "$CTL" ] && [ -x "$NF" ] || fail "run 'make userspace' first"
+[ -x "$CTL" ] && [ -x "$D" ] && [ -x "$NF" ] || fail "run 'make userspace' first"
 work=$(mktemp -d)
 NS=("${NS_PREFIX}0" "${NS_PREFIX}1" "${NS_PREFIX}2")
 C=${NS_PREFIX}3 S=${NS_PREFIX}4
@@ -81,14 +84,36 @@ nat2 202 nat 0 10.99.0.2
 mon1 301 mon 0
 mon2 302 mon 1"
 
-ctl() { local i=$1; shift; pp "$CTL" -n "${NS[i]}" "$@"; }
-for i in 0 1 2; do
-	ctl "$i" node set id $((i + 1))
-	ctl "$i" port add dev fab0 role fabric
+nfpids=()
+stop_bg() { local p; for p in "${nfpids[@]}"; do kill "$p" 2>/dev/null; done; return 0; }
+on_exit stop_bg
+
+# apsmd on each node: it sets the node id, the fabric port and the peers
+"$D" genkey >"$work/cluster.key"
+apsmd_conf() { # I: node index
+	local i=$1 j
+	printf '[Node]\nId = %d\nListen = 10.0.0.%d:7946\nKeyFile = %s\nFabricDevice = fab0\nStatsFile = %s\n' \
+		$((i + 1)) $((i + 1)) "$work/cluster.key" "$work/apsmd$i.json"
 	for j in 0 1 2; do
 		[ "$i" = "$j" ] && continue
-		ctl "$i" peer add id $((j + 1)) dev fab0 lladdr "02:fa:00:00:00:0$((j + 1))"
+		printf '\n[Peer]\nId = %d\nEndpoint = 10.0.0.%d:7946\nLinkAddress = 02:fa:00:00:00:0%d\n' \
+			$((j + 1)) $((j + 1)) $((j + 1))
 	done
+}
+for i in 0 1 2; do
+	apsmd_conf "$i" >"$work/apsmd$i.conf"
+	ip netns exec "${NS[i]}" "$D" -c "$work/apsmd$i.conf" --foreground 2>"$work/apsmd$i.log" &
+	nfpids+=($!)
+done
+for i in 0 1 2; do
+	wait_until 5 test -s "$work/apsmd$i.json" || fail "apsmd $i did not start: $(cat "$work/apsmd$i.log")"
+	assert_eq "$("$CTL" -n "${NS[i]}" -j node show | sed -nE 's/.*"id":([0-9]+).*/\1/p')" $((i + 1)) "node $i id"
+	assert_eq "$("$CTL" -n "${NS[i]}" peer show | wc -l)" 2 "node $i peers"
+	"$CTL" -n "${NS[i]}" port show | grep -q fab0 || fail "node $i: no fabric port"
+done
+
+ctl() { local i=$1; shift; pp "$CTL" -n "${NS[i]}" "$@"; }
+for i in 0 1 2; do
 	for s in fw nat mon; do ctl "$i" service add "$s" stateful; done
 	while read -r name id svc node natip; do
 		mac=02:4e:46:00:0$node:${id:1:2}
@@ -105,9 +130,6 @@ ctl 0 port add dev up0 role uplink
 ctl 0 port add dev up1 role uplink
 ctl 0 policy add prio 10 iif up0 src 10.1.0.0/24 chain c1
 
-nfpids=()
-stop_bg() { local p; for p in "${nfpids[@]}"; do kill "$p" 2>/dev/null; done; return 0; }
-on_exit stop_bg
 while read -r name id svc node natip; do
 	mac=02:4e:46:00:0$node:${id:1:2}
 	ip netns exec "${NS[node]}" "$NF" --mac "$mac" --up --stats "$work/$name.json" \
@@ -115,24 +137,17 @@ while read -r name id svc node natip; do
 	nfpids+=($!)
 done <<<"$INST"
 
-# the stand-in for apsmd: replicate every node's new RDS entries
-for i in 0 1 2; do
-	"$CTL" -n "${NS[i]}" -j monitor rds >"$work/rdsmon$i.json" 2>/dev/null &
-	nfpids+=($!)
-done
-"$PY" "$APSM_ROOT/tests/tools/rds-replicate.py" "$CTL" "$work" "${NS[@]}" >"$work/repl.log" 2>&1 &
-nfpids+=($!)
 for n in fw1 fw2 nat1 nat2 mon1 mon2; do
 	wait_until 5 test -s "$work/$n.json" || fail "nsh-nf $n did not start: $(cat "$work/$n.log")"
 done
-sleep 1 # the monitors subscribe
 
 nsx "$S" socat TCP-LISTEN:7777,reuseaddr,fork EXEC:cat &
 nfpids+=($!)
-sleep 1
+tcp_listening() { [ -n "$(nsx "$S" ss -Htln 'sport = :7777')" ]; }
+wait_until 5 tcp_listening || fail "the TCP server did not start"
 reply=$(echo "hello over the fabric" | nsx "$C" socat -t 5 - TCP:10.2.0.2:7777,connect-timeout=10) || {
 	for i in 0 1 2; do echo "== node $i"; "$CTL" -n "${NS[i]}" stats show | grep -v " 0$"; "$CTL" -n "${NS[i]}" flow show; "$CTL" -n "${NS[i]}" instance show; done
-	cat "$work/repl.log" "$work"/rdsmon*.json
+	for i in 0 1 2; do echo "== apsmd $i: $(cat "$work/apsmd$i.json")"; cat "$work/apsmd$i.log"; done
 	fail "socat over the fabric failed"
 }
 assert_eq "$reply" "hello over the fabric" "TCP echo over 3 nodes"
@@ -174,7 +189,15 @@ for i in range(3):
     bad = {k: v for k, v in s.items() if k.startswith("drop") and v}
     assert not bad, (i, bad)
 assert sum(p["tx_packets"] for i in range(3) for p in ld("peer%d" % i)) > 0
-print("OK: path %s, return %s learned on node %d, replicated to node 1"
-      % (used, ret[0]["path"], ret[0]["origin"]))
+d = [ld("apsmd%d" % i) for i in range(3)]
+print("apsmd sent/received/auth_fail:", [(x["sent"], x["received"], x["auth_fail"]) for x in d])
+assert d[ret[0]["origin"] - 1]["sent"] >= 1, d    # the return entry's origin pushed it
+assert sum(x["received"] for x in d) >= 1, d
+if ret[0]["origin"] != 1:
+    assert d[0]["received"] >= 1, d              # n0 installed what it got
+assert not any(x["auth_fail"] or x["install_fail"] for x in d), d
+print("OK: path %s, return %s learned on node %d%s"
+      % (used, ret[0]["path"], ret[0]["origin"],
+         ", replicated to node 1 by apsmd" if ret[0]["origin"] != 1 else ""))
 EOF
 log "dp-3node: OK"

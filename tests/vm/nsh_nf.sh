@@ -195,9 +195,10 @@ wrpcap(WORK + "/replies.pcap", [Ether(r) for r in replies])
 print("replies: %d" % len(replies))
 EOF
 
-pp kill -USR1 "$nfpid"
-sleep 0.5
 json=$work/nf.json
+rm -f "$json"
+pp kill -USR1 "$nfpid"
+wait_until 5 test -s "$json" || fail "nsh-nf wrote no stats on SIGUSR1"
 pp /usr/bin/python3 - "$json" <<'EOF'
 import json, sys
 j = json.load(open(sys.argv[1]))
