@@ -162,7 +162,7 @@ bad 'unknown device "nosuchdev"' port add dev nosuchdev role uplink
 bad 'unknown device "nosuchdev"' instance add i1 service fw dev nosuchdev
 bad 'invalid version' flow install dir forward proto tcp src 10.0.0.9 sport 1 dst 10.1.0.1 \
 	dport 80 spi 10 path 4097 origin 1 version x
-bad 'flow install: Invalid argument: version must be nonzero' flow install dir forward proto tcp \
+bad 'invalid version "0" (1..' flow install dir forward proto tcp \
 	src 10.0.0.9 sport 1 dst 10.1.0.1 dport 80 spi 10 path 4097 origin 1 version 0
 bad 'invalid path "1,2,3,4,5,6,7,8,9"' flow install dir forward proto tcp src 10.0.0.9 sport 1 \
 	dst 10.1.0.1 dport 80 spi 10 path 1,2,3,4,5,6,7,8,9 origin 1 version 1

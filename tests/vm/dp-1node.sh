@@ -25,38 +25,8 @@
 . "$(dirname "$0")/../lib.sh"
 require_vm
 
-CTL=$APSM_ROOT/userspace-ctl/apsmctl
-NF=$APSM_ROOT/tests/tools/nsh-nf
-PY=/usr/bin/python3
-[ -x "$CTL" ] || fail "$CTL missing: run 'make userspace'"
-[ -x "$NF" ] || fail "$NF missing: run 'make userspace'"
-work=$(mktemp -d)
-N=${NS_PREFIX}0 C=${NS_PREFIX}1 S=${NS_PREFIX}2
-
-unload_apsm
-pp load_apsm
-on_exit unload_apsm
-[ -e /dev/net/tun ] || modprobe tun
-modprobe veth 2>/dev/null || true
-
-ns_add "$N" "$C" "$S"
-for ns in "$N" "$C" "$S"; do
-	nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-done
-pp ip link add up0 netns "$N" type veth peer name eth0 netns "$C"
-pp ip link add up1 netns "$N" type veth peer name eth0 netns "$S"
-n0 ip addr add 10.1.0.1/24 dev up0
-n0 ip addr add 10.2.0.1/24 dev up1
-n0 ip link set up0 up
-n0 ip link set up1 up
-n1 ip addr add 10.1.0.2/24 dev eth0
-n1 ip link set eth0 up
-n1 ip route add default via 10.1.0.1
-n2 ip addr add 10.2.0.2/24 dev eth0
-n2 ip link set eth0 up
-n2 ip route add default via 10.2.0.1
+. "$(dirname "$0")/../lib-dp.sh"
+dp_1node_setup
 
 # the NFs: taps in the node, nsh-nf attached like a VM's backend
 for t in tfw1 tfw2 tnat1 tnat2; do n0 ip tuntap add dev "$t" mode tap; done
