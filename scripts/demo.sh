@@ -251,7 +251,8 @@ for sp in 50001 50002; do
 		log "UDP sport $sp: FAILED, got '$(echo "$reply" | tr '\n' ' ')'"; ok=0
 	fi
 done
-sleep 0.5
+all_instances() { for n in "${NS[@]}"; do "$CTL" -n "$n" -j instance show; done; }
+wait_stable 10 all_instances || fail "instance counters did not settle"
 [ "$ok" = 1 ] || { dump_all; fail "traffic through the chains failed"; }
 
 section "what each node holds"

@@ -13,6 +13,9 @@
 #   assert_match STRING ERE MSG
 #   wait_until SECS CMD...    poll CMD every 0.1 s until it succeeds;
 #                             status 1 if it still fails after SECS seconds
+#   wait_stable SECS CMD...   poll CMD's output every 0.2 s until two reads in
+#                             a row agree (e.g. counters after traffic ends);
+#                             status 1 if it still changes after SECS seconds
 #   require_vm                fail unless running inside the test VM
 #   ns_add NAME...            create network namespaces (lo up), deleted at exit
 #   ns_del NAME...            delete network namespaces
@@ -78,6 +81,23 @@ wait_until() {
 		fi
 		sleep 0.1
 	done
+}
+
+_lib_stable_prev=""
+_lib_stable_check() {
+	local cur
+	sleep 0.2
+	cur=$("$@" 2>&1) || return 1
+	[ "$cur" = "$_lib_stable_prev" ] && return 0
+	_lib_stable_prev=$cur
+	return 1
+}
+
+wait_stable() {
+	local secs=$1
+	shift
+	_lib_stable_prev=$("$@" 2>&1) || true
+	wait_until "$secs" _lib_stable_check "$@"
 }
 
 require_vm() {

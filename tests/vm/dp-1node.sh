@@ -173,7 +173,7 @@ wait_until 5 tcp_listening || fail "the TCP server did not start"
 reply=$(echo "hello through the chain" | n1 socat -t 10 - TCP:10.2.0.2:7777,sp=40001) ||
 	fail "socat failed"
 assert_eq "$reply" "hello through the chain" "TCP echo"
-sleep 0.5
+wait_stable 10 "$CTL" -n "$N" -j instance show || fail "instance counters did not settle"
 snapshot s2
 check s1 s2 tcp 10.1.0.2 10.2.0.2 || fail "tcp flow checks"
 

@@ -151,7 +151,8 @@ reply=$(echo "hello over the fabric" | nsx "$C" socat -t 5 - TCP:10.2.0.2:7777,c
 	fail "socat over the fabric failed"
 }
 assert_eq "$reply" "hello over the fabric" "TCP echo over 3 nodes"
-sleep 0.5
+all_instances() { for n in "${NS[@]}"; do "$CTL" -n "$n" -j instance show; done; }
+wait_stable 10 all_instances || fail "instance counters did not settle"
 
 for i in 0 1 2; do
 	"$CTL" -n "${NS[i]}" -j instance show >"$work/inst$i.json"
