@@ -128,16 +128,17 @@ churn() {
 	done
 	for i in $(seq "$1"); do ip netns del "$p-$i"; done
 }
+netns_stuck=""
+phase=2
+work_m=$(mktemp)
 churn "$warmup"
-before=$(measure)
+measure >"$work_m"	# not in $(...): it may set netns_stuck
+before=$(cat "$work_m")
 t0=$SECONDS
 churn "$iters"
 churn "$iters"
 log "phase 2: $((2 * iters)) netns in $((SECONDS - t0)) s"
-netns_stuck=""
-phase=2
-work_m=$(mktemp)
-measure >"$work_m"	# not in $(...): it may set netns_stuck
+measure >"$work_m"
 after=$(cat "$work_m")
 compare "phase 2" "$before" "$after"
 pp unload_apsm
