@@ -6,6 +6,7 @@
 #   make demo         install dependencies, boot a VM, run the demo
 #   make check        install dependencies, run every test, print the tally
 #   make kunit        KUnit suites under UML
+#   make bench        every benchmark (bench/*.sh), each in its own VM
 #   make dkms-install register and build the module with DKMS
 #
 # KDIR selects the kernel build tree (default: the newest Debian
@@ -15,7 +16,7 @@ KVER ?= $(shell scripts/kver.sh 2>/dev/null)
 KDIR ?= /usr/src/linux-headers-$(KVER)
 VERSION := $(shell sed -n 's/.*APSM_VERSION "\(.*\)"/\1/p' include/version.h)
 
-.PHONY: all module userspace deps check demo kunit dkms-install \
+.PHONY: all module userspace deps check demo kunit bench dkms-install \
 	dkms-uninstall clean
 
 all: module userspace
@@ -39,6 +40,13 @@ demo: deps all
 kunit: deps
 	scripts/kunit.sh
 
+# Not part of check: figures, not pass/fail (see bench/README.md).
+bench: deps all
+	$(MAKE) -C bench
+	@set -e; for b in bench/*.sh; do \
+		scripts/vm-run.sh --timeout 1200 $$b; \
+	done
+
 dkms-install:
 	scripts/dkms.sh install $(VERSION)
 
@@ -49,3 +57,4 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C userspace-ctl clean
 	$(MAKE) -C tests/tools clean
+	$(MAKE) -C bench clean

@@ -21,6 +21,7 @@
 #include <linux/xarray.h>
 #include <linux/apsm.h>
 
+struct apsm_fprint_table;
 struct apsm_net;
 struct apsm_port;
 struct apsm_service;
@@ -32,12 +33,25 @@ struct netlink_ext_ack;
 /* Automatic ids: node id << APSM_INSTANCE_ID_SHIFT | a per-node counter. */
 #define APSM_INSTANCE_ID_SHIFT	20
 
+/* Proxy mode: how the context of a frame back from the NF was found
+ * (src/proxy.c, Documentation/proxy.md).
+ */
+enum apsm_proxy_rec {
+	APSM_PROXY_REC_KEY,		/* by its unchanged flow key */
+	APSM_PROXY_REC_LEARNED,		/* by a rewritten key learned before */
+	APSM_PROXY_REC_FPRINT,		/* by its invariant fingerprint */
+	APSM_PROXY_REC_NONE,		/* not at all: the unrecovered policy */
+	APSM_PROXY_REC_MAX
+};
+
 struct apsm_instance_stats {
 	u64_stats_t tx_packets;		/* module -> NF */
 	u64_stats_t tx_bytes;
 	u64_stats_t rx_packets;		/* NF -> module */
 	u64_stats_t rx_bytes;
 	u64_stats_t drops;		/* frames it could not be given */
+	/* proxy mode: how frames back from the NF got their context */
+	u64_stats_t proxy[APSM_PROXY_REC_MAX];	/* enum apsm_proxy_rec */
 	struct u64_stats_sync syncp;
 };
 
@@ -58,6 +72,9 @@ struct apsm_instance {
 	struct apsm_port __rcu *port;
 	atomic64_t lladdr;		/* see APSM_LLADDR_*; 0: unknown */
 	atomic_t flows;			/* RDS entries naming it */
+	/* proxy mode, local only (else NULL): packets in flight, fixed */
+	struct apsm_fprint_table *fprint;
+	u32 fprint_ttl_ms;		/* READ_ONCE; conf_lock writers */
 	struct apsm_instance_stats __percpu *stats;
 	struct apsm_service *svc;	/* outlives the instance */
 	/* conf_lock: */
@@ -87,6 +104,7 @@ struct apsm_instance_params {
 	u8 mode, state, noctx;
 	u32 weight;
 	const u8 *lladdr;		/* NULL: learn it */
+	u32 fprint_ttl_ms;		/* proxy: 0 = APSM_FPRINT_TTL_DEFAULT */
 };
 
 /* What APSM_CMD_INSTANCE_SET changes; a NULL/0 member changes nothing. */
@@ -94,6 +112,7 @@ struct apsm_instance_change {
 	u8 state;
 	u8 noctx;
 	u32 weight;
+	u32 fprint_ttl_ms;
 	const u8 *lladdr;		/* all-zero: forget, learn again */
 	struct net_device *dev;		/* local only: move to this port */
 };
@@ -154,6 +173,7 @@ void apsm_instance_lladdr_learn(struct apsm_instance *inst, const u8 *mac);
 /* The per-cpu counters summed up. */
 struct apsm_instance_counters {
 	u64 tx_packets, tx_bytes, rx_packets, rx_bytes, drops;
+	u64 proxy[APSM_PROXY_REC_MAX];
 };
 
 void apsm_instance_read_stats(const struct apsm_instance *inst,
@@ -178,6 +198,16 @@ static inline void apsm_instance_count_rx(struct apsm_instance *inst,
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->rx_packets);
 	u64_stats_add(&s->rx_bytes, len);
+	u64_stats_update_end(&s->syncp);
+}
+
+static inline void apsm_instance_count_proxy(struct apsm_instance *inst,
+					     enum apsm_proxy_rec how)
+{
+	struct apsm_instance_stats *s = this_cpu_ptr(inst->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->proxy[how]);
 	u64_stats_update_end(&s->syncp);
 }
 

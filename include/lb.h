@@ -24,6 +24,7 @@
 
 struct apsm_instance;
 struct apsm_maglev;
+struct apsm_net;
 struct apsm_service;
 
 /* Instances one service can have: the Maglev backend limit. */
@@ -69,5 +70,18 @@ int apsm_lb_rebuild(struct apsm_service *svc);
 void apsm_lb_release(struct apsm_service *svc);
 /* Slots of @svc's table now (0: none). conf_lock or RCU. */
 u32 apsm_lb_size(const struct apsm_service *svc);
+
+/*
+ * Dead nodes: while a peer of @an is down (struct apsm_peers.down > 0),
+ * apsm_lb_prepare() gives that peer's instances weight 0, like instances
+ * in state down: they own no slot. apsm_lb_prepare() is only given the
+ * service, so the netns with a peer down are on a list here, which it
+ * searches for the service's netns (it is usually empty). The peer code
+ * adds @an when its first peer goes down and removes it when none is
+ * down any more (or the netns goes away), then rebuilds the tables.
+ * conf_lock held.
+ */
+void apsm_lb_down_net_add(struct apsm_net *an);
+void apsm_lb_down_net_del(struct apsm_net *an);
 
 #endif /* _APSM_LB_H */

@@ -40,6 +40,38 @@ void apsm_nl_event(struct net *net, struct sk_buff *skb);
 int apsm_nl_check_name(const struct nlattr *attr,
 		       struct netlink_ext_ack *extack);
 
+/* How the GET/DEL handlers of one object find the object a request names
+ * (src/nl_obj.c).
+ */
+struct apsm_nl_obj {
+	int nest;				/* APSM_A_<OBJ> */
+	int maxtype;				/* APSM_<OBJ>_A_MAX */
+	const struct nla_policy *policy;	/* its nested policy */
+	u8 get_cmd;				/* the command of GET replies */
+	/* The object @tb names, or an ERR_PTR with an extack saying why;
+	 * called with an->conf_lock held.
+	 */
+	void *(*lookup)(struct apsm_net *an, struct nlattr **tb,
+			struct genl_info *info);
+	/* The object into a message (arg NULL): 0 or -EMSGSIZE. */
+	int (*fill)(struct sk_buff *skb, const void *obj, const void *arg);
+};
+
+typedef int (*apsm_nl_act_t)(struct apsm_net *an, void *obj,
+			     struct nlattr **tb, struct genl_info *info);
+
+/* Parse the request's nest of @o (required) into @tb (o->maxtype + 1
+ * entries), then under an->conf_lock look the object up and return
+ * @act(an, obj, tb, info); or the parse's or the lookup's error.
+ */
+int apsm_nl_obj_act(struct genl_info *info, const struct apsm_nl_obj *o,
+		    struct nlattr **tb, apsm_nl_act_t act);
+/* A GET of one object: as apsm_nl_obj_act(), replying with the object
+ * (o->get_cmd, filled by o->fill). -ENOMEM if the reply cannot be built.
+ */
+int apsm_nl_obj_get(struct genl_info *info, const struct apsm_nl_obj *o,
+		    struct nlattr **tb);
+
 /* Per-object nested policies (src/nl_<obj>.c). */
 extern const struct nla_policy apsm_node_policy[APSM_NODE_A_MAX + 1];
 extern const struct nla_policy apsm_peer_policy[APSM_PEER_A_MAX + 1];
@@ -58,6 +90,7 @@ int apsm_nl_peer_new(struct sk_buff *skb, struct genl_info *info);
 int apsm_nl_peer_del(struct sk_buff *skb, struct genl_info *info);
 int apsm_nl_peer_get(struct sk_buff *skb, struct genl_info *info);
 int apsm_nl_peer_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int apsm_nl_peer_set(struct sk_buff *skb, struct genl_info *info);
 int apsm_nl_port_new(struct sk_buff *skb, struct genl_info *info);
 int apsm_nl_port_del(struct sk_buff *skb, struct genl_info *info);
 int apsm_nl_port_get(struct sk_buff *skb, struct genl_info *info);

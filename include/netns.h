@@ -6,6 +6,7 @@
 #define _APSM_NETNS_H
 
 #include <linux/mutex.h>
+#include <linux/siphash.h>
 #include <linux/types.h>
 #include <net/net_namespace.h>
 
@@ -15,6 +16,7 @@
 #include "port.h"
 #include "service.h"
 
+struct apsm_holdq;
 struct apsm_policy_table;
 struct apsm_rds;
 struct apsm_stats;
@@ -32,6 +34,14 @@ struct apsm_net {
 	u32 timeout_udp_ms;
 	u32 timeout_other_ms;
 	u32 generation;		/* bumped on every config change */
+	siphash_key_t fprint_key;	/* proxy fingerprints (fprint.h); random */
+	/* Hold queue (holdq.h) settings, READ_ONCE on the packet path. */
+	u32 hold_ms;		/* deadline; 0: hold nothing */
+	u32 hold_max;		/* packets held at most, node-wide */
+	u32 hold_flow_max;	/* packets held at most, per flow */
+	u8 hold_expire;		/* enum apsm_hold_action */
+	u8 peerdown;		/* enum apsm_peerdown_policy */
+	struct apsm_holdq *holdq;		/* holdq.h */
 	struct apsm_stats __percpu *stats;	/* stats.h: node counters */
 	struct apsm_policy_table __rcu *policy;	/* policy.h */
 	struct apsm_rds *rds;			/* rds.h: flow table */

@@ -140,6 +140,14 @@ int apsm_nsh_set_si(struct sk_buff *skb, u8 si);
 int apsm_nsh_set_outer(struct sk_buff *skb, const u8 *outer_dst,
 		       const u8 *outer_src);
 
+/* Does the NSH frame @skb (ingress view: skb->len is its Ethernet
+ * payload, NSH included) fit a device of MTU @mtu? A GSO skb is checked per
+ * segment (skb_gso_validate_network_len(): the transport header must be
+ * the inner L4 header, as the classifier sets it; a GSO skb without one is
+ * left to the device). See Documentation/nsh.md, "MTU".
+ */
+bool apsm_nsh_fits(const struct sk_buff *skb, unsigned int mtu);
+
 /* The APSM_STATS_A_* counter for @reason: DROP_TTL, DROP_NOMEM or
  * DROP_NSH_INVALID (0 for APSM_NSH_OK).
  */

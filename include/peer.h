@@ -10,9 +10,11 @@
 #define _APSM_PEER_H
 
 #include <linux/if_ether.h>
+#include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/xarray.h>
+#include <linux/apsm.h>
 
 struct apsm_net;
 struct genl_info;
@@ -35,6 +37,14 @@ struct apsm_peer {
 	int ifindex;
 	netdevice_tracker dev_tracker;
 	u8 lladdr[ETH_ALEN];		/* its fabric MAC */
+	/* enum apsm_peer_state: READ_ONCE() on the packet path, written
+	 * under conf_lock (apsm_peer_set_state()).
+	 */
+	u8 state;
+	/* Replication figures apsmd reports (APSM_PEER_A_REPL), indexed
+	 * by APSM_PEER_REPL_A_*; conf_lock.
+	 */
+	u64 repl[__APSM_PEER_REPL_A_MAX];
 	struct apsm_peer_stats __percpu *stats;
 	struct rcu_head rcu;
 };
@@ -43,13 +53,54 @@ struct apsm_peer {
 struct apsm_peers {
 	struct xarray xa;		/* node id -> struct apsm_peer */
 	u32 count;
+	/* Peers in state down: READ_ONCE() on the packet path (nonzero:
+	 * look closer), written under conf_lock.
+	 */
+	u32 down;
+	/* In the LB's list of netns with a peer down while down > 0
+	 * (src/lb.c); conf_lock, then the LB's own lock.
+	 */
+	struct list_head lb_down_node;
 };
+
+/* RCU or conf_lock: whether node @node is a peer in state down. Its
+ * instances then take no new flows (the LB leaves them out), and pinned
+ * flows through them follow the node's APSM_NODE_A_PEERDOWN policy.
+ */
+static inline bool apsm_peers_node_down(struct apsm_peers *peers, u32 node)
+{
+	const struct apsm_peer *peer;
+
+	if (likely(!READ_ONCE(peers->down)))
+		return false;
+	peer = xa_load(&peers->xa, node);
+	return peer && READ_ONCE(peer->state) == APSM_PEER_DOWN;
+}
 
 void apsm_peers_init(struct apsm_net *an);
 void apsm_peers_exit(struct apsm_net *an);
 
 /* RCU (or conf_lock): the peer with node id @node_id, or NULL. */
 struct apsm_peer *apsm_peer_find(struct apsm_net *an, u32 node_id);
+
+/* conf_lock: set @peer's state (enum apsm_peer_state). A change rebuilds
+ * the LB table of every service with an instance of that node, bumps
+ * an->generation and sends APSM_CMD_PEER_SET. A rebuild that fails keeps
+ * the service's old table (svc->lb_stale, retried on the next change);
+ * the packet path checks the owner's state of what it picks anyway.
+ */
+void apsm_peer_set_state(struct apsm_net *an, struct apsm_peer *peer,
+			 u8 state, struct genl_info *info);
+
+struct apsm_rds_flow;
+/* Packet path (RCU), a hit whose flow @old may name an instance of a down
+ * peer (an->peers.down != 0): with the repin policy, re-pick the hops of
+ * stateless services owned by down peers, store the new path in the RDS
+ * and return 1 with @f the flow to follow; else 0 (follow @old; the hop
+ * drops what goes to a down peer, counted PEERDOWN_DROP).
+ */
+int apsm_peer_repin(struct apsm_net *an, const struct apsm_rds_flow *old,
+		    struct apsm_rds_flow *f);
 
 /* Writers: rtnl_lock() then an->conf_lock held. Each change bumps
  * an->generation and sends an event (@info: the request, for NLM_F_ECHO;

@@ -71,12 +71,33 @@ static void lbt_empty_test(struct kunit *test)
 	rcu_read_unlock();
 }
 
+struct lbt_eligible_case {
+	u8 state;
+	u32 weight;
+	bool eligible;
+};
+
+static const struct lbt_eligible_case lbt_eligible_cases[] = {
+	{ APSM_STATE_UP, 1, true },
+	{ APSM_STATE_UP, 0, false },
+	{ APSM_STATE_DRAIN, 100, false },
+	{ APSM_STATE_DOWN, 100, false },
+};
+
+static void lbt_eligible_desc(const struct lbt_eligible_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "state %u weight %u",
+		 c->state, c->weight);
+}
+
+KUNIT_ARRAY_PARAM(lbt_eligible, lbt_eligible_cases, lbt_eligible_desc);
+
 static void lbt_eligible_test(struct kunit *test)
 {
-	KUNIT_EXPECT_TRUE(test, apsm_lb_eligible(APSM_STATE_UP, 1));
-	KUNIT_EXPECT_FALSE(test, apsm_lb_eligible(APSM_STATE_UP, 0));
-	KUNIT_EXPECT_FALSE(test, apsm_lb_eligible(APSM_STATE_DRAIN, 100));
-	KUNIT_EXPECT_FALSE(test, apsm_lb_eligible(APSM_STATE_DOWN, 100));
+	const struct lbt_eligible_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, apsm_lb_eligible(c->state, c->weight),
+			c->eligible);
 }
 
 /* Equal weights: every slot owned, each instance within one slot of
@@ -258,7 +279,7 @@ static void lbt_commit_test(struct kunit *test)
 
 static struct kunit_case apsm_lb_cases[] = {
 	KUNIT_CASE(lbt_empty_test),
-	KUNIT_CASE(lbt_eligible_test),
+	KUNIT_CASE_PARAM(lbt_eligible_test, lbt_eligible_gen_params),
 	KUNIT_CASE(lbt_equal_test),
 	KUNIT_CASE(lbt_weight_test),
 	KUNIT_CASE(lbt_drain_test),

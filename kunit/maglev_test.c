@@ -209,7 +209,18 @@ static bool mg_is_prime(u32 x)
 
 static void mg_size_test(struct kunit *test)
 {
-	u32 n, prev = 0, rungs = 0;
+	/* backends -> table size: the ladder's fixed points */
+	static const struct {
+		u32 n, size;
+	} ladder[] = {
+		{ 1, 16421 },
+		{ 8, 16421 },
+		{ 33, 131111 },
+		{ 64, 131111 },
+		{ 1024, 2097257 },
+		{ APSM_MAGLEV_MAX_BACKENDS + 1, 0 },
+	};
+	u32 n, i, prev = 0, rungs = 0;
 
 	for (n = 0; n <= APSM_MAGLEV_MAX_BACKENDS; n++) {
 		u32 s = apsm_maglev_size_for(n);
@@ -227,16 +238,11 @@ static void mg_size_test(struct kunit *test)
 	}
 	/* a fixed ladder: the size changes only at 8 < n = 2^k + 1 */
 	KUNIT_EXPECT_EQ(test, rungs, 8U);
-	KUNIT_EXPECT_EQ(test, apsm_maglev_size_for(8), 16421U);
-	KUNIT_EXPECT_EQ(test, apsm_maglev_size_for(8), apsm_maglev_size_for(1));
-	KUNIT_EXPECT_EQ(test, apsm_maglev_size_for(64), 131111U);
-	KUNIT_EXPECT_EQ(test, apsm_maglev_size_for(1024), 2097257U);
-	KUNIT_EXPECT_EQ(test, apsm_maglev_size_for(64),
-			apsm_maglev_size_for(33));
+	for (i = 0; i < ARRAY_SIZE(ladder); i++)
+		KUNIT_EXPECT_EQ_MSG(test, apsm_maglev_size_for(ladder[i].n),
+				    ladder[i].size, "n %u", ladder[i].n);
 	KUNIT_EXPECT_NE(test, apsm_maglev_size_for(65),
 			apsm_maglev_size_for(64));
-	KUNIT_EXPECT_EQ(test, apsm_maglev_size_for(APSM_MAGLEV_MAX_BACKENDS + 1),
-			0U);
 }
 
 static void mg_balance_equal_test(struct kunit *test)
@@ -595,8 +601,10 @@ static void mg_edge_test(struct kunit *test)
 	struct apsm_maglev_backend b[5] = {
 		{ 10, 0 }, { 20, 0 }, { 30, 0 }, { 40, 0 }, { 50, 0 },
 	};
+	/* not a prime; a prime = 1 mod 3 (cubing does not permute it) */
+	static const u32 bad_sizes[] = { 1050, 1051, 7, 1 };
 	struct apsm_maglev *m;
-	u32 s, h;
+	u32 s, h, i;
 
 	/* no backend */
 	m = apsm_maglev_build(NULL, 0, GFP_KERNEL);
@@ -653,11 +661,11 @@ static void mg_edge_test(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, apsm_maglev_build(b,
 						  APSM_MAGLEV_MAX_BACKENDS + 1,
 						  GFP_KERNEL));
-	/* not a prime; a prime = 1 mod 3 (cubing does not permute it) */
-	KUNIT_EXPECT_NULL(test, apsm_maglev_build_size(b, 5, 1050, GFP_KERNEL));
-	KUNIT_EXPECT_NULL(test, apsm_maglev_build_size(b, 5, 1051, GFP_KERNEL));
-	KUNIT_EXPECT_NULL(test, apsm_maglev_build_size(b, 5, 7, GFP_KERNEL));
-	KUNIT_EXPECT_NULL(test, apsm_maglev_build_size(b, 5, 1, GFP_KERNEL));
+	for (i = 0; i < ARRAY_SIZE(bad_sizes); i++)
+		KUNIT_EXPECT_NULL_MSG(test,
+				      apsm_maglev_build_size(b, 5, bad_sizes[i],
+							     GFP_KERNEL),
+				      "size %u", bad_sizes[i]);
 
 	/* tiny sizes still work, even below the backend count */
 	for (s = 2; s <= 11; s++) {

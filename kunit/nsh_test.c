@@ -362,6 +362,50 @@ static void nsh_gso_test(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/* apsm_nsh_fits(): the NSH frame's Ethernet payload against an MTU; per
+ * segment for a GSO skb (NSH + inner Ethernet + IP + TCP + gso_size).
+ */
+static void nsh_fits_test(struct kunit *test)
+{
+	const unsigned int mss = 1000, payload = 2500, hdrs = 20 + 20;
+	struct apsm_tf *f = apsm_tf_alloc(test);
+	struct apsm_nsh_ctx ctx;
+	struct sk_buff *skb;
+	unsigned int seg, len;
+
+	ctx3(&ctx);
+	/* a plain frame: skb->len after the push */
+	tcp4_frame(f, 100);
+	skb = apsm_tf_skb(test, f, f->len, f->len);
+	KUNIT_ASSERT_EQ(test, apsm_nsh_push(skb, &ctx, outer_dst, outer_src),
+			0);
+	len = APSM_NSH_HDR_LEN(ctx.n) + ETH_HLEN + hdrs + 100;
+	KUNIT_EXPECT_EQ(test, skb->len, len);
+	KUNIT_EXPECT_TRUE(test, apsm_nsh_fits(skb, len));
+	KUNIT_EXPECT_TRUE(test, apsm_nsh_fits(skb, 1500));
+	KUNIT_EXPECT_FALSE(test, apsm_nsh_fits(skb, len - 1));
+	kfree_skb(skb);
+
+	/* a super-packet: one segment's frame, whatever skb->len is */
+	f = apsm_tf_alloc(test);
+	tcp4_frame(f, payload);
+	skb = apsm_tf_skb(test, f, f->len, ETH_HLEN + hdrs);
+	skb_set_transport_header(skb, 20);
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct tcphdr, check);
+	skb_shinfo(skb)->gso_size = mss;
+	skb_shinfo(skb)->gso_type = SKB_GSO_TCPV4;
+	skb_shinfo(skb)->gso_segs = DIV_ROUND_UP(payload, mss);
+	KUNIT_ASSERT_EQ(test, apsm_nsh_push(skb, &ctx, outer_dst, outer_src),
+			0);
+	seg = APSM_NSH_HDR_LEN(ctx.n) + ETH_HLEN + hdrs + mss;
+	KUNIT_EXPECT_GT(test, skb->len, seg);
+	KUNIT_EXPECT_TRUE(test, apsm_nsh_fits(skb, seg));
+	KUNIT_EXPECT_FALSE(test, apsm_nsh_fits(skb, seg - 1));
+	kfree_skb(skb);
+}
+
 /* --- hostile input ------------------------------------------------- */
 
 /* An NSH frame built independently of nsh.c: outer Ethernet, base header
@@ -888,6 +932,7 @@ static struct kunit_case apsm_nsh_cases[] = {
 	KUNIT_CASE(nsh_vlan_test),
 	KUNIT_CASE(nsh_csum_complete_test),
 	KUNIT_CASE(nsh_gso_test),
+	KUNIT_CASE(nsh_fits_test),
 	KUNIT_CASE(nsh_hostile_test),
 	KUNIT_CASE(nsh_fuzz_test),
 	KUNIT_CASE(nsh_helpers_test),

@@ -134,8 +134,42 @@ static u32 pt_match6(struct kunit *test, const char *src, const char *dst)
 	return pt_match(test, &k, 1, 0);
 }
 
+/* A flow (UDP 1000 > 53, iif 1, untagged) and the prio it must match. */
+struct pt_addr_case {
+	u8 family;
+	const char *src, *dst;
+	u32 want;
+};
+
+static void pt_expect_addrs(struct kunit *test, const struct pt_addr_case *c,
+			    unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++, c++)
+		KUNIT_EXPECT_EQ_MSG(test, c->family == AF_INET ?
+				    pt_match4(test, c->src, c->dst) :
+				    pt_match6(test, c->src, c->dst),
+				    c->want, "%s > %s", c->src, c->dst);
+}
+
 static void policy_v4_prefix_test(struct kunit *test)
 {
+	static const struct pt_addr_case cases[] = {
+		{ AF_INET, "192.0.2.7", "8.8.8.8", 10 },
+		{ AF_INET, "192.0.2.6", "8.8.8.8", 40 },
+		{ AF_INET, "192.0.2.8", "8.8.8.8", 40 },
+		{ AF_INET, "1.1.1.1", "10.0.16.0", 20 },
+		{ AF_INET, "1.1.1.1", "10.0.31.255", 20 },
+		{ AF_INET, "1.1.1.1", "10.0.15.255", 40 },
+		{ AF_INET, "1.1.1.1", "10.0.32.0", 40 },
+		{ AF_INET, "198.51.100.32", "1.1.1.1", 30 },
+		{ AF_INET, "198.51.100.63", "1.1.1.1", 30 },
+		{ AF_INET, "198.51.100.31", "1.1.1.1", 40 },
+		{ AF_INET, "198.51.100.64", "1.1.1.1", 40 },
+		/* /0 of IPv4 matches no IPv6 flow */
+		{ AF_INET6, "2001:db8::1", "2001:db8::2", NO_MATCH },
+	};
 	struct apsm_policy_rule *r;
 
 	/* /32 host */
@@ -156,30 +190,27 @@ static void policy_v4_prefix_test(struct kunit *test)
 	pt_prefix(test, r, true, AF_INET, "0.0.0.0", 0);
 	pt_add(test, r);
 
-	KUNIT_EXPECT_EQ(test, pt_match4(test, "192.0.2.7", "8.8.8.8"), 10);
-	KUNIT_EXPECT_EQ(test, pt_match4(test, "192.0.2.6", "8.8.8.8"), 40);
-	KUNIT_EXPECT_EQ(test, pt_match4(test, "192.0.2.8", "8.8.8.8"), 40);
-
-	KUNIT_EXPECT_EQ(test, pt_match4(test, "1.1.1.1", "10.0.16.0"), 20);
-	KUNIT_EXPECT_EQ(test, pt_match4(test, "1.1.1.1", "10.0.31.255"), 20);
-	KUNIT_EXPECT_EQ(test, pt_match4(test, "1.1.1.1", "10.0.15.255"), 40);
-	KUNIT_EXPECT_EQ(test, pt_match4(test, "1.1.1.1", "10.0.32.0"), 40);
-
-	KUNIT_EXPECT_EQ(test, pt_match4(test, "198.51.100.32", "1.1.1.1"),
-			30);
-	KUNIT_EXPECT_EQ(test, pt_match4(test, "198.51.100.63", "1.1.1.1"),
-			30);
-	KUNIT_EXPECT_EQ(test, pt_match4(test, "198.51.100.31", "1.1.1.1"),
-			40);
-	KUNIT_EXPECT_EQ(test, pt_match4(test, "198.51.100.64", "1.1.1.1"),
-			40);
-
-	KUNIT_EXPECT_EQ(test, pt_match6(test, "2001:db8::1", "2001:db8::2"),
-			NO_MATCH);
+	pt_expect_addrs(test, cases, ARRAY_SIZE(cases));
 }
 
 static void policy_v6_prefix_test(struct kunit *test)
 {
+	static const struct pt_addr_case cases[] = {
+		{ AF_INET6, "2001:db8::1", "::1", 1 },
+		{ AF_INET6, "2001:db8::2", "::1", 5 },
+		{ AF_INET6, "::2", "2001:db8:0:8::", 2 },
+		{ AF_INET6, "::2", "2001:db8:0:f:ffff:ffff:ffff:ffff", 2 },
+		{ AF_INET6, "::2", "2001:db8:0:7:ffff:ffff:ffff:ffff", 5 },
+		{ AF_INET6, "::2", "2001:db8:0:10::", 5 },
+		{ AF_INET6, "2001:db8:ffff::4", "::1", 3 },
+		{ AF_INET6, "2001:db8:ffff::5", "::1", 3 },
+		{ AF_INET6, "2001:db8:ffff::6", "::1", 5 },
+		{ AF_INET6, "fd00:1::9", "fd00:2::9", 4 },
+		{ AF_INET6, "fd00:1::9", "fd00:3::9", 5 },
+		{ AF_INET6, "fd00:1:0:1::9", "fd00:2::9", 5 },
+		/* an IPv4 flow whose address bytes equal a v6 prefix */
+		{ AF_INET, "32.1.13.184", "1.1.1.1", NO_MATCH },
+	};
 	struct apsm_policy_rule *r;
 
 	r = pt_rule(test, 1);
@@ -202,36 +233,33 @@ static void policy_v6_prefix_test(struct kunit *test)
 	pt_prefix(test, r, true, AF_INET6, "::", 0);
 	pt_add(test, r);
 
-	KUNIT_EXPECT_EQ(test, pt_match6(test, "2001:db8::1", "::1"), 1);
-	KUNIT_EXPECT_EQ(test, pt_match6(test, "2001:db8::2", "::1"), 5);
-
-	KUNIT_EXPECT_EQ(test, pt_match6(test, "::2", "2001:db8:0:8::"), 2);
-	KUNIT_EXPECT_EQ(test, pt_match6(test, "::2",
-					"2001:db8:0:f:ffff:ffff:ffff:ffff"),
-			2);
-	KUNIT_EXPECT_EQ(test, pt_match6(test, "::2",
-					"2001:db8:0:7:ffff:ffff:ffff:ffff"),
-			5);
-	KUNIT_EXPECT_EQ(test, pt_match6(test, "::2", "2001:db8:0:10::"), 5);
-
-	KUNIT_EXPECT_EQ(test, pt_match6(test, "2001:db8:ffff::4", "::1"), 3);
-	KUNIT_EXPECT_EQ(test, pt_match6(test, "2001:db8:ffff::5", "::1"), 3);
-	KUNIT_EXPECT_EQ(test, pt_match6(test, "2001:db8:ffff::6", "::1"), 5);
-
-	KUNIT_EXPECT_EQ(test, pt_match6(test, "fd00:1::9", "fd00:2::9"), 4);
-	KUNIT_EXPECT_EQ(test, pt_match6(test, "fd00:1::9", "fd00:3::9"), 5);
-	KUNIT_EXPECT_EQ(test, pt_match6(test, "fd00:1:0:1::9", "fd00:2::9"),
-			5);
-
-	/* an IPv4 flow whose address bytes equal a v6 prefix: no match */
-	KUNIT_EXPECT_EQ(test, pt_match4(test, "32.1.13.184", "1.1.1.1"),
-			NO_MATCH);
+	pt_expect_addrs(test, cases, ARRAY_SIZE(cases));
 }
 
 static void policy_ports_proto_test(struct kunit *test)
 {
+	static const struct {
+		u8 family, proto;
+		const char *src;
+		u16 sport;
+		const char *dst;
+		u16 dport;
+		u32 want;
+	} cases[] = {
+		{ AF_INET, IPPROTO_TCP, "1.1.1.1", 40000, "2.2.2.2", 80, 1 },
+		{ AF_INET, IPPROTO_TCP, "1.1.1.1", 40000, "2.2.2.2", 90, 1 },
+		{ AF_INET, IPPROTO_TCP, "1.1.1.1", 40000, "2.2.2.2", 79, NO_MATCH },
+		{ AF_INET, IPPROTO_TCP, "1.1.1.1", 40000, "2.2.2.2", 91, NO_MATCH },
+		/* same ports, other protocol */
+		{ AF_INET, IPPROTO_UDP, "1.1.1.1", 40000, "2.2.2.2", 85, NO_MATCH },
+		{ AF_INET6, IPPROTO_UDP, "::1", 5000, "::2", 53, 2 },
+		{ AF_INET6, IPPROTO_UDP, "::1", 5001, "::2", 53, NO_MATCH },
+		{ AF_INET6, IPPROTO_UDP, "::1", 4999, "::2", 53, NO_MATCH },
+		{ AF_INET, IPPROTO_ICMP, "1.1.1.1", 77, "2.2.2.2", 0, 3 },
+	};
 	struct apsm_flow_key k;
 	struct apsm_policy_rule *r;
+	unsigned int i;
 
 	r = pt_rule(test, 1);
 	r->proto = IPPROTO_TCP;
@@ -250,36 +278,34 @@ static void policy_ports_proto_test(struct kunit *test)
 	r->flags |= APSM_POLICY_F_PROTO;
 	pt_add(test, r);
 
-	k = pt_key(test, AF_INET, IPPROTO_TCP, "1.1.1.1", 40000, "2.2.2.2",
-		   80);
-	KUNIT_EXPECT_EQ(test, pt_match(test, &k, 1, 0), 1);
-	k.dport = htons(90);
-	KUNIT_EXPECT_EQ(test, pt_match(test, &k, 1, 0), 1);
-	k.dport = htons(79);
-	KUNIT_EXPECT_EQ(test, pt_match(test, &k, 1, 0), NO_MATCH);
-	k.dport = htons(91);
-	KUNIT_EXPECT_EQ(test, pt_match(test, &k, 1, 0), NO_MATCH);
-	/* same ports, other protocol */
-	k.dport = htons(85);
-	k.proto = IPPROTO_UDP;
-	KUNIT_EXPECT_EQ(test, pt_match(test, &k, 1, 0), NO_MATCH);
-
-	k = pt_key(test, AF_INET6, IPPROTO_UDP, "::1", 5000, "::2", 53);
-	KUNIT_EXPECT_EQ(test, pt_match(test, &k, 1, 0), 2);
-	k.sport = htons(5001);
-	KUNIT_EXPECT_EQ(test, pt_match(test, &k, 1, 0), NO_MATCH);
-	k.sport = htons(4999);
-	KUNIT_EXPECT_EQ(test, pt_match(test, &k, 1, 0), NO_MATCH);
-
-	k = pt_key(test, AF_INET, IPPROTO_ICMP, "1.1.1.1", 77, "2.2.2.2", 0);
-	KUNIT_EXPECT_EQ(test, pt_match(test, &k, 1, 0), 3);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		k = pt_key(test, cases[i].family, cases[i].proto, cases[i].src,
+			   cases[i].sport, cases[i].dst, cases[i].dport);
+		KUNIT_EXPECT_EQ_MSG(test, pt_match(test, &k, 1, 0),
+				    cases[i].want, "case %u", i);
+	}
 }
 
 static void policy_iif_vlan_test(struct kunit *test)
 {
+	static const struct {
+		int iif;
+		u16 vlan;
+		u32 want;
+	} cases[] = {
+		{ 7, 100, 1 },
+		{ 8, 100, NO_MATCH },
+		{ 7, 101, NO_MATCH },
+		{ 7, 0, 2 },
+		/* the parser's "untagged" marker counts as untagged */
+		{ 7, 0xffff, 2 },
+		{ 9, 5, 3 },
+		{ 9, 0, 2 },
+	};
 	struct apsm_flow_key k = pt_key(test, AF_INET, IPPROTO_UDP, "1.1.1.1",
 					1, "2.2.2.2", 2);
 	struct apsm_policy_rule *r;
+	unsigned int i;
 
 	r = pt_rule(test, 1);
 	r->iif = 7;
@@ -295,14 +321,11 @@ static void policy_iif_vlan_test(struct kunit *test)
 	r->flags |= APSM_POLICY_F_IIF;
 	pt_add(test, r);
 
-	KUNIT_EXPECT_EQ(test, pt_match(test, &k, 7, 100), 1);
-	KUNIT_EXPECT_EQ(test, pt_match(test, &k, 8, 100), NO_MATCH);
-	KUNIT_EXPECT_EQ(test, pt_match(test, &k, 7, 101), NO_MATCH);
-	KUNIT_EXPECT_EQ(test, pt_match(test, &k, 7, 0), 2);
-	/* the parser's "untagged" marker counts as untagged */
-	KUNIT_EXPECT_EQ(test, pt_match(test, &k, 7, 0xffff), 2);
-	KUNIT_EXPECT_EQ(test, pt_match(test, &k, 9, 5), 3);
-	KUNIT_EXPECT_EQ(test, pt_match(test, &k, 9, 0), 2);
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		KUNIT_EXPECT_EQ_MSG(test,
+				    pt_match(test, &k, cases[i].iif, cases[i].vlan),
+				    cases[i].want, "iif %d vlan %u",
+				    cases[i].iif, cases[i].vlan);
 }
 
 static void policy_order_hits_test(struct kunit *test)

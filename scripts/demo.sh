@@ -44,13 +44,14 @@ cd "$(dirname "$0")/.."
 APSM_ROOT=${APSM_ROOT:-$PWD}
 # shellcheck source=tests/lib.sh
 . tests/lib.sh
+# shellcheck source=tests/lib-3node.sh
+. tests/lib-3node.sh
 require_vm
 
 { [ -x userspace-ctl/apsmctl ] && [ -x userspace-ctl/apsmd ] && [ -x tests/tools/nsh-nf ]; } ||
 	fail "run 'make userspace' first"
 PATH=$APSM_ROOT/userspace-ctl:$APSM_ROOT/tests/tools:$PATH
 CTL=apsmctl D=apsmd NF=nsh-nf PY=/usr/bin/python3
-work=$(mktemp -d)
 NS=(node1 node2 node3)
 C=client S=server
 
@@ -60,52 +61,13 @@ echo
 section() { printf '\n========== %s ==========\n' "$*"; }
 
 section "module and namespaces"
-unload_apsm
-pp load_apsm
-on_exit unload_apsm
-[ -e /dev/net/tun ] || modprobe tun
-modprobe veth 2>/dev/null || true
-modprobe bridge 2>/dev/null || true
-
-pp ns_add "${NS[@]}" "$C" "$S"
-for ns in "${NS[@]}" "$C" "$S"; do
-	pp ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-done
+tn_init -v --names "${NS[*]} $C $S"
 
 section "the fabric: one bridge, a veth into each node"
-pp ip link add apsmfab type bridge
-on_exit ip link del apsmfab
-pp ip link set apsmfab up
-for i in 0 1 2; do
-	n=$((i + 1))
-	pp ip link add "fab$n" type veth peer name fab0 netns "${NS[i]}"
-	pp ip link set "fab$n" master apsmfab up
-	pp ip -n "${NS[i]}" link set fab0 address "02:fa:00:00:00:0$n"
-	pp ip -n "${NS[i]}" addr add "10.0.0.$n/24" dev fab0
-	pp ip -n "${NS[i]}" link set fab0 up
-	pp ip netns exec "${NS[i]}" sysctl -qw net.ipv4.ip_forward=1
-done
+tn_fabric
 
 section "client and server behind node1's uplinks"
-N1=${NS[0]}
-pp ip link add up0 netns "$N1" type veth peer name eth0 netns "$C"
-pp ip link add up1 netns "$N1" type veth peer name eth0 netns "$S"
-pp ip -n "$N1" addr add 10.1.0.1/24 dev up0
-pp ip -n "$N1" addr add 10.2.0.1/24 dev up1
-pp ip -n "$N1" link set up0 up
-pp ip -n "$N1" link set up1 up
-pp ip -n "$C" addr add 10.1.0.2/24 dev eth0
-pp ip -n "$C" link set eth0 up
-pp ip -n "$C" route add default via 10.1.0.1
-pp ip -n "$S" addr add 10.2.0.2/24 dev eth0
-pp ip -n "$S" link set eth0 up
-pp ip -n "$S" route add default via 10.2.0.1
-for i in 1 2; do
-	pp ip -n "${NS[i]}" route add 10.1.0.0/24 via 10.0.0.1
-	pp ip -n "${NS[i]}" route add 10.2.0.0/24 via 10.0.0.1
-done
+tn_uplinks
 
 # instances: name id service node(index) [nat ip]
 INST="fw-1 101 fw 1
@@ -115,108 +77,35 @@ nat-2 202 nat 0 10.99.0.2
 mon-1 301 mon 0
 mon-2 302 mon 1
 mon-3 303 mon 2"
-mac_of() { echo "02:4e:46:00:${2:0:1}$(($3 + 1)):${2:1:2}"; } # NAME ID NODE
-tap_of() { echo "t${1/-/}"; }
-
-bgpids=()
-pp_bg() { local q; printf -v q '%q ' "$@"; log "${q% } &"; } # log; the caller runs it
-stop_bg() { local p; for p in "${bgpids[@]}"; do kill "$p" 2>/dev/null; done; return 0; }
-on_exit stop_bg
-
 section "apsmd on each node: node id, fabric port, peers, RDS replication"
-log "$D genkey >$work/cluster.key   # the shared cluster key"
-"$D" genkey >"$work/cluster.key"
-apsmd_conf() { # I: node index
-	local i=$1 j
-	printf '[Node]\nId = %d\nListen = 10.0.0.%d:7946\nKeyFile = %s\nFabricDevice = fab0\nStatsFile = %s\n' \
-		$((i + 1)) $((i + 1)) "$work/cluster.key" "$work/apsmd$i.json"
-	for j in 0 1 2; do
-		[ "$i" = "$j" ] && continue
-		printf '\n[Peer]\nId = %d\nEndpoint = 10.0.0.%d:7946\nLinkAddress = 02:fa:00:00:00:0%d\n' \
-			$((j + 1)) $((j + 1)) $((j + 1))
-	done
-}
-for i in 0 1 2; do
-	apsmd_conf "$i" >"$work/apsmd$i.conf"
-done
+tn_apsmd_write
 log "node1's apsmd config (node2's and node3's differ in Id, Listen and the peers):"
 sed 's/^/    /' "$work/apsmd0.conf" >&2
-for i in 0 1 2; do
-	pp_bg ip netns exec "${NS[i]}" "$D" -c "$work/apsmd$i.conf" --foreground
-	ip netns exec "${NS[i]}" "$D" -c "$work/apsmd$i.conf" --foreground 2>"$work/apsmd$i.log" &
-	bgpids+=($!)
-done
-for i in 0 1 2; do
-	wait_until 5 test -s "$work/apsmd$i.json" || fail "apsmd on ${NS[i]} did not start: $(cat "$work/apsmd$i.log")"
-	assert_eq "$("$CTL" -n "${NS[i]}" peer show | wc -l)" 2 "${NS[i]}: peers set by apsmd"
-done
+tn_apsmd_start
 for i in 0 1 2; do
 	pp "$CTL" -n "${NS[i]}" node show
 	pp "$CTL" -n "${NS[i]}" port show
 	pp "$CTL" -n "${NS[i]}" peer show
 done
 
-section "APSM configuration (the same service catalogue on every node)"
-ctl() { local i=$1; shift; pp "$CTL" -n "${NS[i]}" "$@"; }
+section "APSM configuration (the same catalogue on every node) and the NFs (nsh-nf on each tap)"
+tn_nf_setup "$INST"
 for i in 0 1 2; do
-	for s in fw nat mon; do ctl "$i" service add "$s" stateful; done
-	while read -r name id svc node natip; do
-		if [ "$node" = "$i" ]; then
-			pp ip -n "${NS[i]}" tuntap add dev "$(tap_of "$name")" mode tap
-			ctl "$i" instance add "$name" service "$svc" id "$id" \
-				dev "$(tap_of "$name")" mode nsh lladdr "$(mac_of "$name" "$id" "$node")"
-		else
-			ctl "$i" instance add "$name" service "$svc" id "$id" node $((node + 1))
-		fi
-	done <<<"$INST"
-	ctl "$i" chain add web spi 10 services fw,nat,mon
-	ctl "$i" chain add video spi 20 services fw,mon
+	tn_ctl "$i" chain add web spi 10 services fw,nat,mon
+	tn_ctl "$i" chain add video spi 20 services fw,mon
 done
-ctl 0 port add dev up0 role uplink
-ctl 0 port add dev up1 role uplink
-ctl 0 policy add prio 10 iif up0 src 10.1.0.0/24 proto tcp dport 80 chain web
-ctl 0 policy add prio 20 iif up0 src 10.1.0.0/24 proto icmp chain web
-ctl 0 policy add prio 30 iif up0 src 10.1.0.0/24 proto udp dport 5004 chain video
-
-section "the network functions: nsh-nf on each tap"
-declare -A nfpid
-while read -r name id svc node natip; do
-	set -- ip netns exec "${NS[node]}" "$NF" --mac "$(mac_of "$name" "$id" "$node")" --up \
-		--stats "$work/$name.json" ${natip:+--nat "$natip"} "$(tap_of "$name")"
-	pp_bg "$@"
-	"$@" 2>"$work/$name.log" &
-	bgpids+=($!)
-	nfpid[$name]=$!
-done <<<"$INST"
-
-while read -r name _; do
-	wait_until 5 test -s "$work/$name.json" || fail "nsh-nf $name did not start: $(cat "$work/$name.log")"
-done <<<"$INST"
+tn_ctl 0 policy add prio 10 iif up0 src 10.1.0.0/24 proto tcp dport 80 chain web
+tn_ctl 0 policy add prio 20 iif up0 src 10.1.0.0/24 proto icmp chain web
+tn_ctl 0 policy add prio 30 iif up0 src 10.1.0.0/24 proto udp dport 5004 chain video
 
 section "servers: TCP echo on 10.2.0.2:80, UDP echo on 10.2.0.2:5004"
-pp_bg ip netns exec "$S" socat -t 10 TCP-LISTEN:80,reuseaddr,fork EXEC:cat
-ip netns exec "$S" socat -t 10 TCP-LISTEN:80,reuseaddr,fork EXEC:cat &
-bgpids+=($!)
-pp_bg ip netns exec "$S" socat UDP-LISTEN:5004,reuseaddr,fork EXEC:cat
-ip netns exec "$S" socat UDP-LISTEN:5004,reuseaddr,fork EXEC:cat &
-bgpids+=($!)
+tn_bg tcp-echo ip netns exec "$S" socat -t 10 TCP-LISTEN:80,reuseaddr,fork EXEC:cat
+tn_bg udp-echo ip netns exec "$S" socat UDP-LISTEN:5004,reuseaddr,fork EXEC:cat
 servers_up() {
 	[ -n "$(ip netns exec "$S" ss -Htln 'sport = :80')" ] &&
 		[ -n "$(ip netns exec "$S" ss -Huln 'sport = :5004')" ]
 }
 wait_until 5 servers_up || fail "the echo servers did not start"
-
-dump_all() {
-	local i
-	for i in 0 1 2; do
-		echo "== ${NS[i]}"
-		"$CTL" -n "${NS[i]}" stats show | grep -v " 0$" || true
-		"$CTL" -n "${NS[i]}" flow show || true
-		"$CTL" -n "${NS[i]}" instance show || true
-		echo "-- apsmd: $(cat "$work/apsmd$i.json" 2>/dev/null)"
-		cat "$work/apsmd$i.log"
-	done
-}
 
 section "traffic from the client"
 log "note: a flow's first reply can reach node1 before apsmd has copied the"
@@ -251,9 +140,8 @@ for sp in 50001 50002; do
 		log "UDP sport $sp: FAILED, got '$(echo "$reply" | tr '\n' ' ')'"; ok=0
 	fi
 done
-all_instances() { for n in "${NS[@]}"; do "$CTL" -n "$n" -j instance show; done; }
-wait_stable 10 all_instances || fail "instance counters did not settle"
-[ "$ok" = 1 ] || { dump_all; fail "traffic through the chains failed"; }
+wait_stable 10 tn_all_instances || fail "instance counters did not settle"
+[ "$ok" = 1 ] || { tn_dump; fail "traffic through the chains failed"; }
 
 section "what each node holds"
 for i in 0 1 2; do
@@ -269,12 +157,12 @@ done
 while read -r name id svc node natip; do
 	[ -n "${natip:-}" ] || continue
 	rm -f "$work/$name.json"
-	kill -USR1 "${nfpid[$name]}"
+	kill -USR1 "${TN_NF_PID[$name]}"
 	wait_until 5 test -s "$work/$name.json" || fail "no stats from nsh-nf $name"
 done <<<"$INST"
 
 section "summary (derived from the JSON above)"
-"$PY" - "$work" "$INST" <<'EOF' || { dump_all; fail "the flow tables do not show the expected paths"; }
+"$PY" - "$work" "$INST" <<'EOF' || { tn_dump; fail "the flow tables do not show the expected paths"; }
 import json, sys
 w, inst = sys.argv[1], sys.argv[2]
 def ld(n): return json.load(open("%s/%s.json" % (w, n)))

@@ -21,8 +21,10 @@
 #include "chain.h"
 #include "datapath.h"
 #include "flowkey.h"
+#include "holdq.h"
 #include "instance.h"
 #include "lb.h"
+#include "learn.h"
 #include "netns.h"
 #include "nsh.h"
 #include "parse.h"
@@ -127,6 +129,11 @@ static unsigned int apsm_dp_to_instance(struct apsm_net *an,
 		apsm_instance_count_drop(inst);
 		return apsm_dp_free(an, skb, APSM_STATS_A_DROP_NOMEM);
 	}
+	/* too big for the NF's port (nsh.md, "MTU"): counted, not sent */
+	if (!apsm_nsh_fits(skb, READ_ONCE(port->dev->mtu))) {
+		apsm_instance_count_drop(inst);
+		return apsm_dp_free(an, skb, APSM_STATS_A_DROP_TX);
+	}
 	apsm_instance_count_tx(inst, skb->len + skb->mac_len);
 	apsm_port_count_tx(port);
 	return apsm_dp_xmit(an, skb, port->dev);
@@ -146,6 +153,8 @@ static unsigned int apsm_dp_to_peer(struct apsm_net *an, struct sk_buff *skb,
 		return apsm_dp_free(an, skb, APSM_STATS_A_DROP_TX);
 	if (apsm_nsh_set_outer(skb, peer->lladdr, dev->dev_addr))
 		return apsm_dp_free(an, skb, APSM_STATS_A_DROP_NOMEM);
+	if (!apsm_nsh_fits(skb, READ_ONCE(dev->mtu)))
+		return apsm_dp_free(an, skb, APSM_STATS_A_DROP_TX);
 	apsm_peer_count_tx(peer);
 	return apsm_dp_xmit(an, skb, dev);
 }
@@ -166,6 +175,11 @@ static unsigned int apsm_dp_hop(struct apsm_net *an, struct sk_buff *skb,
 		apsm_instance_count_drop(inst);
 		return apsm_dp_free(an, skb, APSM_STATS_A_DROP_NO_INSTANCE);
 	}
+	/* its node is down (datapath.md, "Dead nodes") */
+	if (!inst->local && apsm_peers_node_down(&an->peers, inst->node)) {
+		apsm_instance_count_drop(inst);
+		return apsm_dp_free(an, skb, APSM_STATS_A_PEERDOWN_DROP);
+	}
 	switch (apsm_nsh_dec_ttl(skb)) {
 	case 0:
 		break;
@@ -179,28 +193,29 @@ static unsigned int apsm_dp_hop(struct apsm_net *an, struct sk_buff *skb,
 	return apsm_dp_to_peer(an, skb, inst->node);
 }
 
-/* The return path of a flow that leaves the chain with key @key (after
- * any rewrite): the stateful instances of @ctx's path in reverse order,
- * or the chain's explicit return list. 0 if there is none.
+/* What the egress knows about the chain of @ctx (include/learn.h): its
+ * explicit return list, and which hops are stateful (from the chain, or
+ * from the instances' services when the chain is gone or changed).
  */
-static u8 apsm_dp_return_path(struct apsm_net *an,
-			      const struct apsm_nsh_ctx *ctx, u32 *path)
+static void apsm_dp_learn_chain(struct apsm_net *an,
+				const struct apsm_nsh_ctx *ctx,
+				struct apsm_learn_chain *ch)
 {
 	struct apsm_chain *chain = apsm_chain_find_spi(an, ctx->spi);
-	bool chain_ok = chain && chain->n_services == ctx->n;
-	u8 n = 0;
-	int i;
+	unsigned int i;
 
-	if (chain_ok && chain->has_return) {
-		for (i = 0; i < chain->n_return && i < APSM_PATH_MAX; i++)
-			if (chain->ret[i] < ctx->n)
-				path[n++] = ctx->path[chain->ret[i]];
-		return n;
+	memset(ch, 0, sizeof(*ch));
+	ch->known = chain && chain->n_services == ctx->n;
+	if (ch->known && chain->has_return) {
+		ch->has_return = true;
+		ch->n_return = min_t(u8, chain->n_return, APSM_PATH_MAX);
+		memcpy(ch->ret, chain->ret, sizeof(ch->ret));
+		return;
 	}
-	for (i = ctx->n - 1; i >= 0; i--) {
+	for (i = 0; i < ctx->n && i < APSM_PATH_MAX; i++) {
 		const struct apsm_service *svc;
 
-		if (chain_ok) {
+		if (ch->known) {
 			svc = chain->services[i];
 		} else {
 			struct apsm_instance *inst;
@@ -208,44 +223,81 @@ static u8 apsm_dp_return_path(struct apsm_net *an,
 			inst = apsm_instance_find(an, ctx->path[i]);
 			svc = inst ? inst->svc : NULL;
 		}
-		if (svc && svc->stateful)
-			path[n++] = ctx->path[i];
+		ch->stateful[i] = svc && svc->stateful;
 	}
-	return n;
 }
 
 /* Chain egress of a forward packet whose inner flow key is now @key:
- * learn its return path (method 700), unless the RDS has it already.
+ * learn its return path (method 700; the decisions: src/learn.c).
  */
 static void apsm_dp_learn(struct apsm_net *an, const struct apsm_nsh_ctx *ctx,
 			  const struct apsm_flow_key *key)
 {
+	struct apsm_learn_chain ch;
 	struct apsm_rds_entry *e;
 	struct apsm_rds_flow f;
 	bool created = false;
 
-	memset(&f, 0, sizeof(f));
-	f.path_n = apsm_dp_return_path(an, ctx, f.path);
-	if (!f.path_n)
+	apsm_dp_learn_chain(an, ctx, &ch);
+	if (!apsm_learn_build(&f, ctx, &ch, key))
 		return;
-	apsm_flow_key_reverse(&f.key, key);
-	f.spi = ctx->spi;
-	f.dir = APSM_DIR_RETURN;
-
 	e = apsm_rds_find(an->rds, &f.key);
-	if (e) {
-		if (e->f.dir == APSM_DIR_RETURN && e->f.spi == f.spi &&
-		    e->f.path_n == f.path_n &&
-		    !memcmp(e->f.path, f.path, f.path_n * sizeof(f.path[0])))
-			return;
-		/* Another path for that key (the NAT reused a port, or the
-		 * flow was re-picked): the newest learning wins.
-		 */
+	switch (apsm_learn_decide(&f, e ? &e->f : NULL)) {
+	case APSM_LEARN_INSERT:
+		break;
+	case APSM_LEARN_REPLACE:
 		apsm_rds_delete(an->rds, &f.key);
+		break;
+	default:	/* SAME, KEEP_FORWARD */
+		return;
 	}
 	e = apsm_rds_add_local(an, &f, &created);
 	if (!IS_ERR(e) && created)
 		apsm_stats_inc(an, APSM_STATS_A_LEARNED);
+}
+
+/* Chain egress of a frame whose inner Ethernet header carries an 802.1Q
+ * or 802.1ad tag (it travelled in-band inside NSH, as the NFs saw it):
+ * hand it to the stack as it was received on its uplink, the tag in
+ * skb->vlan_tci and skb->dev the uplink that has a VLAN device for it;
+ * __netif_receive_skb_core() runs vlan_do_receive() right after this hook
+ * and delivers it to that VLAN device, which routes it. Priority tags
+ * (VID 0) stay where they are: the stack strips them. No uplink with an
+ * up VLAN device for the VID (or only one that is itself an APSM port,
+ * where the hook would steer the frame again) -> DROP_TX. See
+ * Documentation/datapath.md, "802.1Q".
+ */
+static unsigned int apsm_dp_egress_vlan(struct apsm_net *an,
+					struct sk_buff *skb)
+{
+	struct net_device *vdev = NULL;
+	struct apsm_port *port;
+	unsigned long idx;
+	u16 vid;
+
+	skb = skb_vlan_untag(skb);	/* not shared: same skb, or freed */
+	if (unlikely(!skb)) {
+		apsm_stats_inc(an, APSM_STATS_A_DROP_NOMEM);
+		return NF_STOLEN;
+	}
+	vid = skb_vlan_tag_get_id(skb);
+	if (!vid)
+		return NF_ACCEPT;
+	xa_for_each(&an->ports.xa, idx, port) {
+		if (port->role != APSM_PORT_UPLINK)
+			continue;
+		vdev = __vlan_find_dev_deep_rcu(port->dev, skb->vlan_proto,
+						vid);
+		if (vdev && (vdev->flags & IFF_UP) &&
+		    !(net_eq(dev_net(vdev), dev_net(port->dev)) &&
+		      apsm_port_find(an, vdev->ifindex)))
+			break;
+		vdev = NULL;
+	}
+	if (!vdev)
+		return apsm_dp_drop(an, APSM_STATS_A_DROP_TX);
+	skb->dev = vlan_dev_real_dev(vdev);
+	return NF_ACCEPT;
 }
 
 /* Chain egress (SI == 0; the NSH frame @skb still the hook's): learn the
@@ -268,14 +320,15 @@ static unsigned int apsm_dp_egress(struct apsm_net *an, struct sk_buff *skb,
 	apsm_stats_inc(an, APSM_STATS_A_NSH_DECAP);
 
 	if (ctx->dir == APSM_DIR_FORWARD &&
-	    apsm_parse_flow(skb, &pi) == APSM_PARSE_OK &&
-	    !(pi.flags & APSM_PI_ICMP_ERR))
+	    apsm_learn_wanted(ctx->dir, apsm_parse_flow(skb, &pi), pi.flags))
 		apsm_dp_learn(an, ctx, &pi.key);
 
 	/* The node is the L3 next hop of steered traffic: route it. */
 	skb->pkt_type = PACKET_HOST;
 	skb_reset_network_header(skb);
 	skb_reset_transport_header(skb);
+	if (eth_type_vlan(skb->protocol))
+		return apsm_dp_egress_vlan(an, skb);
 	return NF_ACCEPT;
 }
 
@@ -312,6 +365,12 @@ static int apsm_dp_classify(struct apsm_net *an, int iif,
 
 	e = apsm_rds_lookup(an->rds, &pi->key);
 	if (e) {
+		/* a hop on a down peer: re-picked, per policy (src/peer.c) */
+		if (unlikely(READ_ONCE(an->peers.down)) &&
+		    apsm_peer_repin(an, &e->f, &f)) {
+			apsm_dp_ctx_from_flow(ctx, &f);
+			return 0;
+		}
 		apsm_dp_ctx_from_flow(ctx, &e->f);
 		return ctx->n ? 0 : -ENOENT;
 	}
@@ -335,7 +394,9 @@ static int apsm_dp_classify(struct apsm_net *an, int iif,
 
 		id = apsm_lb_pick(chain->services[i], hash);
 		inst = id ? apsm_instance_find(an, id) : NULL;
-		if (!inst || READ_ONCE(inst->state) != APSM_STATE_UP)
+		if (!inst || READ_ONCE(inst->state) != APSM_STATE_UP ||
+		    (!inst->local &&
+		     apsm_peers_node_down(&an->peers, inst->node)))
 			return -EHOSTUNREACH;
 		f.path[i] = id;
 	}
@@ -398,11 +459,14 @@ unsigned int apsm_dp_classify_steer(struct apsm_net *an, struct sk_buff *skb,
 	}
 	switch (apsm_dp_classify(an, iif, &pi, &ctx)) {
 	case 0:
+		/* the inner L4 header: GSO segment sizes (apsm_nsh_fits()) */
+		skb_set_transport_header(skb, pi.l4_off);
 		return apsm_dp_steer(an, skb, &ctx);
 	case -EHOSTUNREACH:
 		return apsm_dp_drop(an, APSM_STATS_A_DROP_NO_INSTANCE);
 	default:
-		return NF_ACCEPT;
+		/* the return of a flow whose entry is still on its way? */
+		return apsm_holdq_rx(an, skb, &pi);
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "fprint.h"
 #include "instance.h"
 #include "lb.h"
 #include "netns.h"
@@ -77,7 +78,7 @@ void apsm_instance_read_stats(const struct apsm_instance *inst,
 			      struct apsm_instance_counters *sum)
 {
 	unsigned int start;
-	int cpu;
+	int cpu, i;
 
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
@@ -92,7 +93,11 @@ void apsm_instance_read_stats(const struct apsm_instance *inst,
 			c.rx_packets = u64_stats_read(&s->rx_packets);
 			c.rx_bytes = u64_stats_read(&s->rx_bytes);
 			c.drops = u64_stats_read(&s->drops);
+			for (i = 0; i < APSM_PROXY_REC_MAX; i++)
+				c.proxy[i] = u64_stats_read(&s->proxy[i]);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
+		for (i = 0; i < APSM_PROXY_REC_MAX; i++)
+			sum->proxy[i] += c.proxy[i];
 		sum->tx_packets += c.tx_packets;
 		sum->tx_bytes += c.tx_bytes;
 		sum->rx_packets += c.rx_packets;
@@ -106,6 +111,7 @@ static void apsm_instance_free_rcu(struct rcu_head *head)
 	struct apsm_instance *inst;
 
 	inst = container_of(head, struct apsm_instance, rcu);
+	apsm_fprint_table_free(inst->fprint);
 	free_percpu(inst->stats);
 	kfree(inst);
 }
@@ -187,6 +193,14 @@ struct apsm_instance *apsm_instance_create(struct apsm_net *an,
 	inst->svc = svc;
 	if (p->lladdr)
 		apsm_instance_set_lladdr(inst, p->lladdr);
+	inst->fprint_ttl_ms = p->fprint_ttl_ms ?: APSM_FPRINT_TTL_DEFAULT;
+	if (inst->mode == APSM_MODE_PROXY && inst->local) {
+		inst->fprint = apsm_fprint_table_alloc(GFP_KERNEL);
+		if (!inst->fprint) {
+			ret = -ENOMEM;
+			goto err_free;
+		}
+	}
 
 	ret = apsm_instance_reserve_id(an, inst, p->id);
 	if (ret)
@@ -231,6 +245,7 @@ err_port:
 err_id:
 	xa_erase(&an->instances.xa, inst->id);
 err_free:
+	apsm_fprint_table_free(inst->fprint);
 	free_percpu(inst->stats);
 	kfree(inst);
 	return ERR_PTR(ret);
@@ -273,6 +288,8 @@ int apsm_instance_change(struct apsm_net *an, struct apsm_instance *inst,
 	WRITE_ONCE(inst->weight, weight);
 	if (c->noctx)
 		WRITE_ONCE(inst->noctx, c->noctx);
+	if (c->fprint_ttl_ms)
+		WRITE_ONCE(inst->fprint_ttl_ms, c->fprint_ttl_ms);
 	if (c->lladdr)
 		apsm_instance_set_lladdr(inst, c->lladdr);
 	if (new_port)

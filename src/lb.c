@@ -4,15 +4,65 @@
  * Maglev table (src/maglev.c) rebuilt on every change that matters and
  * swapped in under RCU. See include/lb.h.
  */
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 
 #include "instance.h"
 #include "lb.h"
 #include "maglev.h"
+#include "netns.h"
+#include "peer.h"
 #include "service.h"
 
 static_assert(APSM_LB_INSTANCES_MAX <= APSM_MAGLEV_MAX_BACKENDS);
+
+/* Netns with a peer down (apsm_peers.lb_down_node), see include/lb.h.
+ * Lock order: an->conf_lock, then this.
+ */
+static LIST_HEAD(apsm_lb_down_nets);
+static DEFINE_MUTEX(apsm_lb_down_lock);
+
+void apsm_lb_down_net_add(struct apsm_net *an)
+{
+	lockdep_assert_held(&an->conf_lock);
+	mutex_lock(&apsm_lb_down_lock);
+	if (list_empty(&an->peers.lb_down_node))
+		list_add(&an->peers.lb_down_node, &apsm_lb_down_nets);
+	mutex_unlock(&apsm_lb_down_lock);
+}
+
+void apsm_lb_down_net_del(struct apsm_net *an)
+{
+	mutex_lock(&apsm_lb_down_lock);
+	list_del_init(&an->peers.lb_down_node);
+	mutex_unlock(&apsm_lb_down_lock);
+}
+
+/* apsm_lb_down_lock held: the netns of @svc if it has a peer down. A
+ * service is in exactly one netns's table, at its idx.
+ */
+static struct apsm_net *apsm_lb_down_net(const struct apsm_service *svc)
+{
+	struct apsm_net *an;
+
+	lockdep_assert_held(&apsm_lb_down_lock);
+	list_for_each_entry(an, &apsm_lb_down_nets, peers.lb_down_node)
+		if (xa_load(&an->services.xa, svc->idx) == svc)
+			return an;
+	return NULL;
+}
+
+/* Whether @inst belongs to a peer that is down (@an: its netns if that
+ * has a peer down, else NULL).
+ */
+static bool apsm_lb_owner_down(struct apsm_net *an,
+			       const struct apsm_instance *inst)
+{
+	return an && !inst->local &&
+	       apsm_peers_node_down(&an->peers, inst->node);
+}
 
 u32 apsm_lb_pick(const struct apsm_service *svc, u32 flow_hash)
 {
@@ -41,6 +91,7 @@ struct apsm_maglev *apsm_lb_prepare(const struct apsm_service *svc,
 {
 	struct apsm_maglev_backend *b;
 	const struct apsm_instance *inst;
+	struct apsm_net *an;
 	struct apsm_maglev *m;
 	unsigned int n = 0, max = ov && ov_in;
 
@@ -57,6 +108,9 @@ struct apsm_maglev *apsm_lb_prepare(const struct apsm_service *svc,
 	b = kmalloc_array(max, sizeof(*b), GFP_KERNEL);
 	if (!b)
 		return ERR_PTR(-ENOMEM);
+	/* Held across the build: keeps the netns found on the list. */
+	mutex_lock(&apsm_lb_down_lock);
+	an = apsm_lb_down_net(svc);
 	list_for_each_entry(inst, &svc->instances, svc_node) {
 		if (inst == ov)
 			continue;
@@ -65,6 +119,9 @@ struct apsm_maglev *apsm_lb_prepare(const struct apsm_service *svc,
 		b[n].id = inst->id;
 		b[n].weight = apsm_lb_weight(READ_ONCE(inst->state),
 					     READ_ONCE(inst->weight));
+		/* a down peer's instance: as if it were down */
+		if (apsm_lb_owner_down(an, inst))
+			b[n].weight = 0;
 		n++;
 	}
 	if (ov && ov_in) {
@@ -72,8 +129,11 @@ struct apsm_maglev *apsm_lb_prepare(const struct apsm_service *svc,
 			goto too_many;
 		b[n].id = ov->id;
 		b[n].weight = apsm_lb_weight(ov_state, ov_weight);
+		if (apsm_lb_owner_down(an, ov))
+			b[n].weight = 0;
 		n++;
 	}
+	mutex_unlock(&apsm_lb_down_lock);
 	if (!n) {
 		kfree(b);
 		return NULL;
@@ -83,6 +143,7 @@ struct apsm_maglev *apsm_lb_prepare(const struct apsm_service *svc,
 	return m ?: ERR_PTR(-ENOMEM);
 
 too_many:
+	mutex_unlock(&apsm_lb_down_lock);
 	kfree(b);
 	return ERR_PTR(-ENOSPC);
 }

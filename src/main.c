@@ -5,6 +5,7 @@
 #include <linux/module.h>
 #include <linux/apsm.h>
 
+#include "holdq.h"
 #include "netlink.h"
 #include "netns.h"
 #include "notifier.h"
@@ -19,6 +20,10 @@ static int __init apsm_mod_init(void)
 	ret = apsm_rds_cache_init();
 	if (ret)
 		goto err_rds_cache;
+
+	ret = apsm_holdq_cache_init();
+	if (ret)
+		goto err_holdq_cache;
 
 	ret = apsm_netns_init();
 	if (ret)
@@ -40,6 +45,8 @@ err_genl:
 err_notifier:
 	apsm_netns_exit();
 err_netns:
+	apsm_holdq_cache_exit();
+err_holdq_cache:
 	apsm_rds_cache_exit();
 err_rds_cache:
 	return ret;
@@ -59,6 +66,7 @@ static void __exit apsm_mod_exit(void)
 	rcu_barrier();
 	/* After every netns is gone; waits for their RCU frees. */
 	apsm_rds_cache_exit();
+	apsm_holdq_cache_exit();
 	pr_info("APSM unloaded\n");
 }
 

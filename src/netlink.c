@@ -48,6 +48,11 @@ static const struct genl_ops apsm_genl_ops[] = {
 		.dumpit = apsm_nl_peer_dump,
 	},
 	{
+		.cmd = APSM_CMD_PEER_SET,
+		.doit = apsm_nl_peer_set,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
 		.cmd = APSM_CMD_PORT_NEW,
 		.doit = apsm_nl_port_new,
 		.flags = GENL_UNS_ADMIN_PERM,

@@ -4,8 +4,10 @@
  * APSM node; tables never cross namespaces.
  */
 #include <linux/module.h>
+#include <linux/random.h>
 #include <net/netns/generic.h>
 
+#include "holdq.h"
 #include "netns.h"
 #include "policy.h"
 #include "rds.h"
@@ -41,6 +43,9 @@ static int __net_init apsm_net_init(struct net *net)
 	an->timeout_tcp_ms = 3600 * 1000;
 	an->timeout_udp_ms = 120 * 1000;
 	an->timeout_other_ms = 30 * 1000;
+	get_random_bytes(&an->fprint_key, sizeof(an->fprint_key));
+	apsm_holdq_defaults(an);
+	an->peerdown = APSM_PEERDOWN_DROP;
 
 	/* Configuration objects: empty tables, nothing to undo. */
 	apsm_peers_init(an);
@@ -54,12 +59,18 @@ static int __net_init apsm_net_init(struct net *net)
 	if (ret)
 		goto err_stats;
 	apsm_policy_net_init(an);
+	/* The hold queue before the RDS: RDS inserts release from it. */
+	ret = apsm_holdq_net_init(an);
+	if (ret)
+		goto err_holdq;
 	ret = apsm_rds_net_init(an);
 	if (ret)
 		goto err_rds;
 	return 0;
 
 err_rds:
+	apsm_holdq_net_exit(an);
+err_holdq:
 	apsm_policy_net_exit(an);
 	apsm_stats_net_exit(an);
 err_stats:
@@ -73,6 +84,8 @@ static void __net_exit apsm_net_exit(struct net *net)
 
 	/* The RDS first: its aging work updates instance flow counts. */
 	apsm_rds_net_exit(an);
+	/* After the RDS (no more releases), before the ports go. */
+	apsm_holdq_net_exit(an);
 	apsm_policy_net_exit(an);
 	/* Configuration objects after their users (policy, RDS), most
 	 * dependent first. The netns's devices are gone by now.

@@ -7,6 +7,7 @@
 #include <linux/if_arp.h>
 #include <linux/rtnetlink.h>
 
+#include "fprint.h"
 #include "instance.h"
 #include "lb.h"
 #include "netlink.h"
@@ -55,7 +56,54 @@ const struct nla_policy apsm_instance_policy[APSM_INSTANCE_A_MAX + 1] = {
 	[APSM_INSTANCE_A_RX_BYTES] = APSM_NLA_RO,
 	[APSM_INSTANCE_A_FLOWS] = APSM_NLA_RO,
 	[APSM_INSTANCE_A_DROPS] = APSM_NLA_RO,
+	[APSM_INSTANCE_A_FPRINT_TTL] = NLA_POLICY_RANGE(NLA_U32,
+						APSM_FPRINT_TTL_MIN,
+						APSM_FPRINT_TTL_MAX),
+	[APSM_INSTANCE_A_REC_KEY] = APSM_NLA_RO,
+	[APSM_INSTANCE_A_REC_LEARNED] = APSM_NLA_RO,
+	[APSM_INSTANCE_A_REC_FPRINT] = APSM_NLA_RO,
+	[APSM_INSTANCE_A_UNRECOVERED] = APSM_NLA_RO,
+	[APSM_INSTANCE_A_FPRINT_ENTRIES] = APSM_NLA_RO,
+	[APSM_INSTANCE_A_FPRINT_SIZE] = APSM_NLA_RO,
+	[APSM_INSTANCE_A_FPRINT_EVICTIONS] = APSM_NLA_RO,
+	[APSM_INSTANCE_A_FPRINT_COLLISIONS] = APSM_NLA_RO,
 };
+
+/* Proxy mode: how frames came back, and the fingerprint table. */
+static int apsm_instance_fill_proxy(struct sk_buff *skb,
+				    const struct apsm_instance *inst,
+				    const struct apsm_instance_counters *c)
+{
+	struct apsm_fprint_counters fc = {};
+
+	if (inst->mode != APSM_MODE_PROXY)
+		return 0;
+	if (inst->fprint)
+		apsm_fprint_read(inst->fprint, &fc);
+	if (nla_put_u32(skb, APSM_INSTANCE_A_FPRINT_TTL,
+			READ_ONCE(inst->fprint_ttl_ms)) ||
+	    nla_put_u64_64bit(skb, APSM_INSTANCE_A_REC_KEY,
+			      c->proxy[APSM_PROXY_REC_KEY],
+			      APSM_INSTANCE_A_PAD) ||
+	    nla_put_u64_64bit(skb, APSM_INSTANCE_A_REC_LEARNED,
+			      c->proxy[APSM_PROXY_REC_LEARNED],
+			      APSM_INSTANCE_A_PAD) ||
+	    nla_put_u64_64bit(skb, APSM_INSTANCE_A_REC_FPRINT,
+			      c->proxy[APSM_PROXY_REC_FPRINT],
+			      APSM_INSTANCE_A_PAD) ||
+	    nla_put_u64_64bit(skb, APSM_INSTANCE_A_UNRECOVERED,
+			      c->proxy[APSM_PROXY_REC_NONE],
+			      APSM_INSTANCE_A_PAD) ||
+	    nla_put_u32(skb, APSM_INSTANCE_A_FPRINT_ENTRIES, fc.entries) ||
+	    nla_put_u32(skb, APSM_INSTANCE_A_FPRINT_SIZE,
+			inst->fprint ? APSM_FPRINT_SIZE : 0) ||
+	    nla_put_u64_64bit(skb, APSM_INSTANCE_A_FPRINT_EVICTIONS,
+			      fc.evictions, APSM_INSTANCE_A_PAD) ||
+	    nla_put_u64_64bit(skb, APSM_INSTANCE_A_FPRINT_COLLISIONS,
+			      fc.collisions, APSM_INSTANCE_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
 
 static int apsm_instance_fill(struct sk_buff *skb,
 			      const struct apsm_instance *inst)
@@ -98,7 +146,8 @@ static int apsm_instance_fill(struct sk_buff *skb,
 	    nla_put_u32(skb, APSM_INSTANCE_A_FLOWS,
 			max(atomic_read(&inst->flows), 0)) ||
 	    nla_put_u64_64bit(skb, APSM_INSTANCE_A_DROPS, c.drops,
-			      APSM_INSTANCE_A_PAD)) {
+			      APSM_INSTANCE_A_PAD) ||
+	    apsm_instance_fill_proxy(skb, inst, &c)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -117,9 +166,8 @@ void apsm_nl_instance_notify(struct apsm_net *an,
 }
 
 /* The instance a request names by ID and/or NAME. */
-static struct apsm_instance *apsm_nl_instance_lookup(struct apsm_net *an,
-						     struct nlattr **tb,
-						     struct genl_info *info)
+static void *apsm_nl_instance_lookup(struct apsm_net *an, struct nlattr **tb,
+				     struct genl_info *info)
 {
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr *name = tb[APSM_INSTANCE_A_NAME];
@@ -160,6 +208,15 @@ static struct apsm_instance *apsm_nl_instance_lookup(struct apsm_net *an,
 	}
 	return inst;
 }
+
+static const struct apsm_nl_obj apsm_instance_nl = {
+	.nest = APSM_A_INSTANCE,
+	.maxtype = APSM_INSTANCE_A_MAX,
+	.policy = apsm_instance_policy,
+	.get_cmd = APSM_CMD_INSTANCE_GET,
+	.lookup = apsm_nl_instance_lookup,
+	.fill = apsm_instance_dump_one,
+};
 
 /* The device for an instance's port: exists here, Ethernet, and not a
  * port yet (@self: except for this instance's own port).
@@ -291,6 +348,8 @@ static int apsm_nl_instance_new_locked(struct apsm_net *an,
 		p.state = nla_get_u8(tb[APSM_INSTANCE_A_STATE]);
 	if (tb[APSM_INSTANCE_A_NOCTX])
 		p.noctx = nla_get_u8(tb[APSM_INSTANCE_A_NOCTX]);
+	if (tb[APSM_INSTANCE_A_FPRINT_TTL])
+		p.fprint_ttl_ms = nla_get_u32(tb[APSM_INSTANCE_A_FPRINT_TTL]);
 	if (tb[APSM_INSTANCE_A_WEIGHT])
 		p.weight = nla_get_u32(tb[APSM_INSTANCE_A_WEIGHT]);
 	if (tb[APSM_INSTANCE_A_LLADDR])
@@ -383,6 +442,8 @@ static int apsm_nl_instance_set_locked(struct apsm_net *an,
 		c.state = nla_get_u8(tb[APSM_INSTANCE_A_STATE]);
 	if (tb[APSM_INSTANCE_A_NOCTX])
 		c.noctx = nla_get_u8(tb[APSM_INSTANCE_A_NOCTX]);
+	if (tb[APSM_INSTANCE_A_FPRINT_TTL])
+		c.fprint_ttl_ms = nla_get_u32(tb[APSM_INSTANCE_A_FPRINT_TTL]);
 	if (tb[APSM_INSTANCE_A_LLADDR])
 		c.lladdr = nla_data(tb[APSM_INSTANCE_A_LLADDR]);
 
@@ -438,50 +499,25 @@ int apsm_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+static int apsm_nl_instance_del_one(struct apsm_net *an, void *obj,
+				    struct nlattr **tb, struct genl_info *info)
+{
+	return apsm_instance_destroy(an, obj, info);
+}
+
 int apsm_nl_instance_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct apsm_net *an = apsm_net(genl_info_net(info));
 	struct nlattr *tb[APSM_INSTANCE_A_MAX + 1];
-	struct apsm_instance *inst;
-	int ret;
 
-	ret = apsm_nl_parse(info, APSM_A_INSTANCE, tb, APSM_INSTANCE_A_MAX,
-			    apsm_instance_policy, true);
-	if (ret)
-		return ret;
-	mutex_lock(&an->conf_lock);
-	inst = apsm_nl_instance_lookup(an, tb, info);
-	ret = PTR_ERR_OR_ZERO(inst);
-	if (!ret)
-		ret = apsm_instance_destroy(an, inst, info);
-	mutex_unlock(&an->conf_lock);
-	return ret;
+	return apsm_nl_obj_act(info, &apsm_instance_nl, tb,
+			       apsm_nl_instance_del_one);
 }
 
 int apsm_nl_instance_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct apsm_net *an = apsm_net(genl_info_net(info));
 	struct nlattr *tb[APSM_INSTANCE_A_MAX + 1];
-	struct apsm_instance *inst;
-	struct sk_buff *msg;
-	int ret;
 
-	ret = apsm_nl_parse(info, APSM_A_INSTANCE, tb, APSM_INSTANCE_A_MAX,
-			    apsm_instance_policy, true);
-	if (ret)
-		return ret;
-	mutex_lock(&an->conf_lock);
-	inst = apsm_nl_instance_lookup(an, tb, info);
-	if (IS_ERR(inst)) {
-		mutex_unlock(&an->conf_lock);
-		return PTR_ERR(inst);
-	}
-	msg = apsm_nl_obj_msg(info, APSM_CMD_INSTANCE_GET,
-			      apsm_instance_dump_one, inst);
-	mutex_unlock(&an->conf_lock);
-	if (!msg)
-		return -ENOMEM;
-	return genlmsg_reply(msg, info);
+	return apsm_nl_obj_get(info, &apsm_instance_nl, tb);
 }
 
 /* The dump's filter: the SERVICE attribute of the request, if any. The

@@ -5,6 +5,7 @@
  */
 #include <linux/jiffies.h>
 
+#include "holdq.h"
 #include "netlink.h"
 #include "netns.h"
 #include "rds.h"
@@ -25,6 +26,16 @@ static struct netlink_range_validation apsm_policy_max_range = {
 	.max = 65536,
 };
 
+static struct netlink_range_validation apsm_hold_max_range = {
+	.min = 1,
+	.max = APSM_HOLD_MAX_LIMIT,
+};
+
+static struct netlink_range_validation apsm_hold_flow_max_range = {
+	.min = 1,
+	.max = APSM_HOLD_FLOW_MAX_LIMIT,
+};
+
 const struct nla_policy apsm_node_policy[APSM_NODE_A_MAX + 1] = {
 	[APSM_NODE_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[APSM_NODE_A_RDS_MAX] = NLA_POLICY_FULL_RANGE(NLA_U32,
@@ -41,6 +52,17 @@ const struct nla_policy apsm_node_policy[APSM_NODE_A_MAX + 1] = {
 							    &apsm_timeout_range),
 	[APSM_NODE_A_GENERATION] = { .type = NLA_REJECT,
 				     .reject_message = "read-only attribute" },
+	[APSM_NODE_A_HOLD_MS] = NLA_POLICY_MAX(NLA_U32, APSM_HOLD_MS_LIMIT),
+	[APSM_NODE_A_HOLD_MAX] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						       &apsm_hold_max_range),
+	[APSM_NODE_A_HOLD_FLOW_MAX] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						&apsm_hold_flow_max_range),
+	[APSM_NODE_A_HOLD_EXPIRE] = NLA_POLICY_RANGE(NLA_U8, APSM_HOLD_PASS,
+						     APSM_HOLD_DROP),
+	[APSM_NODE_A_HOLD_COUNT] = { .type = NLA_REJECT,
+				     .reject_message = "read-only attribute" },
+	[APSM_NODE_A_PEERDOWN] = NLA_POLICY_RANGE(NLA_U8, APSM_PEERDOWN_DROP,
+						  APSM_PEERDOWN_REPIN),
 };
 
 static int apsm_node_fill(struct sk_buff *skb, struct apsm_net *an)
@@ -59,7 +81,13 @@ static int apsm_node_fill(struct sk_buff *skb, struct apsm_net *an)
 	    nla_put_u32(skb, APSM_NODE_A_TIMEOUT_UDP, an->timeout_udp_ms) ||
 	    nla_put_u32(skb, APSM_NODE_A_TIMEOUT_OTHER,
 			an->timeout_other_ms) ||
-	    nla_put_u32(skb, APSM_NODE_A_GENERATION, an->generation)) {
+	    nla_put_u32(skb, APSM_NODE_A_GENERATION, an->generation) ||
+	    nla_put_u32(skb, APSM_NODE_A_HOLD_MS, an->hold_ms) ||
+	    nla_put_u32(skb, APSM_NODE_A_HOLD_MAX, an->hold_max) ||
+	    nla_put_u32(skb, APSM_NODE_A_HOLD_FLOW_MAX, an->hold_flow_max) ||
+	    nla_put_u8(skb, APSM_NODE_A_HOLD_EXPIRE, an->hold_expire) ||
+	    nla_put_u32(skb, APSM_NODE_A_HOLD_COUNT, apsm_holdq_count(an)) ||
+	    nla_put_u8(skb, APSM_NODE_A_PEERDOWN, an->peerdown)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -149,6 +177,19 @@ int apsm_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 	if (tb[APSM_NODE_A_TIMEOUT_OTHER])
 		an->timeout_other_ms =
 			nla_get_u32(tb[APSM_NODE_A_TIMEOUT_OTHER]);
+	/* Read locklessly by the packet path and the hold queue. */
+	if (tb[APSM_NODE_A_HOLD_MS])
+		WRITE_ONCE(an->hold_ms, nla_get_u32(tb[APSM_NODE_A_HOLD_MS]));
+	if (tb[APSM_NODE_A_HOLD_MAX])
+		WRITE_ONCE(an->hold_max, nla_get_u32(tb[APSM_NODE_A_HOLD_MAX]));
+	if (tb[APSM_NODE_A_HOLD_FLOW_MAX])
+		WRITE_ONCE(an->hold_flow_max,
+			   nla_get_u32(tb[APSM_NODE_A_HOLD_FLOW_MAX]));
+	if (tb[APSM_NODE_A_HOLD_EXPIRE])
+		WRITE_ONCE(an->hold_expire,
+			   nla_get_u8(tb[APSM_NODE_A_HOLD_EXPIRE]));
+	if (tb[APSM_NODE_A_PEERDOWN])
+		WRITE_ONCE(an->peerdown, nla_get_u8(tb[APSM_NODE_A_PEERDOWN]));
 	an->generation++;
 	ev = apsm_node_msg(an, NULL, APSM_CMD_NODE_SET);
 	mutex_unlock(&an->conf_lock);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Netlink helpers of the configuration objects: reply and event messages,
- * echo to the requester, and resumable dumps over an xarray.
+ * echo to the requester, resumable dumps over an xarray, and the lookup of
+ * the object a GET or DEL request names.
  */
 #include "netlink.h"
 #include "netns.h"
@@ -105,4 +106,57 @@ full:
 	cb->args[0] = idx;
 	/* Not even one object fits an empty dump buffer: give up. */
 	return skb->len ? skb->len : -EMSGSIZE;
+}
+
+/* Parse the request's nest of @o into @tb and look the object up: with
+ * an->conf_lock held on success, released on error.
+ */
+static void *apsm_nl_obj_lock_lookup(struct apsm_net *an,
+				     struct genl_info *info,
+				     const struct apsm_nl_obj *o,
+				     struct nlattr **tb)
+{
+	void *obj;
+	int ret;
+
+	ret = apsm_nl_parse(info, o->nest, tb, o->maxtype, o->policy, true);
+	if (ret)
+		return ERR_PTR(ret);
+	mutex_lock(&an->conf_lock);
+	obj = o->lookup(an, tb, info);
+	if (IS_ERR(obj))
+		mutex_unlock(&an->conf_lock);
+	return obj;
+}
+
+int apsm_nl_obj_act(struct genl_info *info, const struct apsm_nl_obj *o,
+		    struct nlattr **tb, apsm_nl_act_t act)
+{
+	struct apsm_net *an = apsm_net(genl_info_net(info));
+	void *obj;
+	int ret;
+
+	obj = apsm_nl_obj_lock_lookup(an, info, o, tb);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	ret = act(an, obj, tb, info);
+	mutex_unlock(&an->conf_lock);
+	return ret;
+}
+
+int apsm_nl_obj_get(struct genl_info *info, const struct apsm_nl_obj *o,
+		    struct nlattr **tb)
+{
+	struct apsm_net *an = apsm_net(genl_info_net(info));
+	struct sk_buff *msg;
+	void *obj;
+
+	obj = apsm_nl_obj_lock_lookup(an, info, o, tb);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	msg = apsm_nl_obj_msg(info, o->get_cmd, o->fill, obj);
+	mutex_unlock(&an->conf_lock);
+	if (!msg)
+		return -ENOMEM;
+	return genlmsg_reply(msg, info);
 }

@@ -93,33 +93,10 @@ err:
 	return -EMSGSIZE;
 }
 
-static struct sk_buff *apsm_policy_msg(const struct apsm_policy_rule *r,
-				       u8 cmd, struct genl_info *info)
+static int apsm_policy_fill_one(struct sk_buff *skb, const void *obj,
+				const void *arg)
 {
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = apsm_nl_msg_new(info, cmd, &hdr);
-	if (!skb)
-		return NULL;
-	if (apsm_policy_fill(skb, r)) {
-		nlmsg_free(skb);
-		return NULL;
-	}
-	genlmsg_end(skb, hdr);
-	return skb;
-}
-
-static void apsm_policy_notify(struct apsm_net *an,
-			       const struct apsm_policy_rule *r, u8 cmd,
-			       struct genl_info *info)
-{
-	struct sk_buff *skb = apsm_policy_msg(r, cmd, info);
-
-	if (skb)
-		apsm_nl_notify(an->net, info, skb);
-	else
-		apsm_nl_notify_lost(an->net);
+	return apsm_policy_fill(skb, obj);
 }
 
 static bool apsm_proto_has_ports(u8 proto)
@@ -298,7 +275,8 @@ int apsm_nl_policy_new(struct sk_buff *skb, struct genl_info *info)
 		goto err_unlock;
 	}
 	an->generation++;
-	apsm_policy_notify(an, r, APSM_CMD_POLICY_NEW, info);
+	apsm_nl_obj_notify(an, info, APSM_CMD_POLICY_NEW, apsm_policy_fill_one,
+			   r);
 	mutex_unlock(&an->conf_lock);
 	return 0;
 
@@ -309,9 +287,8 @@ err_free:
 	return ret;
 }
 
-static struct apsm_policy_rule *apsm_nl_policy_lookup(struct apsm_net *an,
-						      struct nlattr **tb,
-						      struct genl_info *info)
+static void *apsm_nl_policy_lookup(struct apsm_net *an, struct nlattr **tb,
+				   struct genl_info *info)
 {
 	struct apsm_policy_rule *r;
 
@@ -326,63 +303,51 @@ static struct apsm_policy_rule *apsm_nl_policy_lookup(struct apsm_net *an,
 	return r;
 }
 
-int apsm_nl_policy_del(struct sk_buff *skb, struct genl_info *info)
+static const struct apsm_nl_obj apsm_policy_nl = {
+	.nest = APSM_A_POLICY,
+	.maxtype = APSM_POLICY_A_MAX,
+	.policy = apsm_policy_policy,
+	.get_cmd = APSM_CMD_POLICY_GET,
+	.lookup = apsm_nl_policy_lookup,
+	.fill = apsm_policy_fill_one,
+};
+
+static int apsm_nl_policy_del_one(struct apsm_net *an, void *obj,
+				  struct nlattr **tb, struct genl_info *info)
 {
-	struct apsm_net *an = apsm_net(genl_info_net(info));
-	struct nlattr *tb[APSM_POLICY_A_MAX + 1];
-	struct apsm_policy_rule *r;
+	struct apsm_policy_rule *r = obj;
 	struct sk_buff *ev;
 	int ret;
 
-	ret = apsm_nl_parse(info, APSM_A_POLICY, tb, APSM_POLICY_A_MAX,
-			    apsm_policy_policy, true);
-	if (ret)
-		return ret;
-	mutex_lock(&an->conf_lock);
-	r = apsm_nl_policy_lookup(an, tb, info);
-	ret = PTR_ERR_OR_ZERO(r);
-	if (ret)
-		goto out;
 	/* The event shows the rule as it was (hits included). */
-	ev = apsm_policy_msg(r, APSM_CMD_POLICY_DEL, info);
+	ev = apsm_nl_obj_msg(info, APSM_CMD_POLICY_DEL, apsm_policy_fill_one,
+			     r);
 	ret = apsm_policy_del(an, r->prio);
 	if (ret) {
 		nlmsg_free(ev);
-		goto out;
+		return ret;
 	}
 	an->generation++;
 	if (ev)
 		apsm_nl_notify(an->net, info, ev);
 	else
 		apsm_nl_notify_lost(an->net);
-out:
-	mutex_unlock(&an->conf_lock);
-	return ret;
+	return 0;
+}
+
+int apsm_nl_policy_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[APSM_POLICY_A_MAX + 1];
+
+	return apsm_nl_obj_act(info, &apsm_policy_nl, tb,
+			       apsm_nl_policy_del_one);
 }
 
 int apsm_nl_policy_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct apsm_net *an = apsm_net(genl_info_net(info));
 	struct nlattr *tb[APSM_POLICY_A_MAX + 1];
-	struct apsm_policy_rule *r;
-	struct sk_buff *msg;
-	int ret;
 
-	ret = apsm_nl_parse(info, APSM_A_POLICY, tb, APSM_POLICY_A_MAX,
-			    apsm_policy_policy, true);
-	if (ret)
-		return ret;
-	mutex_lock(&an->conf_lock);
-	r = apsm_nl_policy_lookup(an, tb, info);
-	if (IS_ERR(r)) {
-		mutex_unlock(&an->conf_lock);
-		return PTR_ERR(r);
-	}
-	msg = apsm_policy_msg(r, APSM_CMD_POLICY_GET, info);
-	mutex_unlock(&an->conf_lock);
-	if (!msg)
-		return -ENOMEM;
-	return genlmsg_reply(msg, info);
+	return apsm_nl_obj_get(info, &apsm_policy_nl, tb);
 }
 
 /* cb->args[0]: the lowest prio not dumped yet; args[1]: done. */

@@ -9,6 +9,7 @@
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
 #include <linux/skbuff.h>
+#include <linux/tcp.h>
 #include <asm/unaligned.h>
 
 #include "nsh.h"
@@ -341,6 +342,18 @@ int apsm_nsh_push(struct sk_buff *skb, const struct apsm_nsh_ctx *ctx,
 	skb->mac_len = ETH_HLEN;
 	skb->protocol = htons(ETH_P_NSH);
 	return 0;
+}
+
+bool apsm_nsh_fits(const struct sk_buff *skb, unsigned int mtu)
+{
+	if (!skb_is_gso(skb))
+		return skb->len <= mtu;
+	if (!skb_transport_header_was_set(skb) ||
+	    skb_transport_header(skb) <= skb_network_header(skb) ||
+	    skb_transport_offset(skb) + (int)sizeof(struct tcphdr) >
+	    (int)skb_headlen(skb))
+		return true;	/* tcp_hdrlen() reads the linear header */
+	return skb_gso_validate_network_len(skb, mtu);
 }
 
 /* Replace @len bytes at @p (an even offset from skb->data, inside the

@@ -8,14 +8,22 @@
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 
+#include "datapath.h"
+#include "instance.h"
+#include "lb.h"
 #include "netns.h"
 #include "nl_obj.h"
 #include "peer.h"
+#include "rds.h"
+#include "service.h"
+#include "stats.h"
 
 void apsm_peers_init(struct apsm_net *an)
 {
 	xa_init(&an->peers.xa);
 	an->peers.count = 0;
+	an->peers.down = 0;
+	INIT_LIST_HEAD(&an->peers.lb_down_node);
 }
 
 struct apsm_peer *apsm_peer_find(struct apsm_net *an, u32 node_id)
@@ -64,6 +72,7 @@ struct apsm_peer *apsm_peer_create(struct apsm_net *an, u32 id,
 		return ERR_PTR(-ENOMEM);
 	}
 	peer->id = id;
+	peer->state = APSM_PEER_UP;
 	ether_addr_copy(peer->lladdr, lladdr);
 	peer->ifindex = dev->ifindex;
 	netdev_hold(dev, &peer->dev_tracker, GFP_KERNEL);
@@ -82,12 +91,126 @@ struct apsm_peer *apsm_peer_create(struct apsm_net *an, u32 id,
 	return peer;
 }
 
-void apsm_peer_destroy(struct apsm_net *an, struct apsm_peer *peer,
-		       struct genl_info *info)
+/* Rebuild the LB table of every service with an instance of node @node
+ * (its owner's state changed). conf_lock.
+ */
+static void apsm_peer_lb_rebuild(struct apsm_net *an, u32 node)
+{
+	struct apsm_service *svc;
+	struct apsm_instance *inst;
+	unsigned long idx;
+
+	lockdep_assert_held(&an->conf_lock);
+	xa_for_each(&an->services.xa, idx, svc) {
+		list_for_each_entry(inst, &svc->instances, svc_node) {
+			if (inst->node != node || inst->local)
+				continue;
+			if (apsm_lb_rebuild(svc))
+				pr_warn_ratelimited("peer %u: LB table of service %s could not be rebuilt: kept the old one\n",
+						    node, svc->name);
+			break;
+		}
+	}
+}
+
+/* Count one more (@down) or one less peer down; the LB's list of netns
+ * with a peer down follows the count.
+ */
+static void apsm_peer_account_down(struct apsm_net *an, bool down)
+{
+	u32 n = an->peers.down;
+
+	if (down)
+		n++;
+	else if (!WARN_ON_ONCE(!n))
+		n--;
+	WRITE_ONCE(an->peers.down, n);
+	if (n)
+		apsm_lb_down_net_add(an);
+	else
+		apsm_lb_down_net_del(an);
+}
+
+void apsm_peer_set_state(struct apsm_net *an, struct apsm_peer *peer,
+			 u8 state, struct genl_info *info)
 {
 	lockdep_assert_held(&an->conf_lock);
 
+	if (peer->state == state)
+		return;
+	/* State first, then the count the packet path checks first: a
+	 * reader that sees the count sees the state.
+	 */
+	WRITE_ONCE(peer->state, state);
+	smp_wmb();
+	apsm_peer_account_down(an, state == APSM_PEER_DOWN);
+	apsm_peer_lb_rebuild(an, peer->id);
+	an->generation++;
+	apsm_nl_peer_notify(an, peer, APSM_CMD_PEER_SET, info);
+}
+
+int apsm_peer_repin(struct apsm_net *an, const struct apsm_rds_flow *old,
+		    struct apsm_rds_flow *f)
+{
+	struct apsm_instance *inst, *pick;
+	struct apsm_rds_entry *e;
+	bool changed = false, created;
+	unsigned int i;
+	u32 id;
+
+	if (READ_ONCE(an->peerdown) != APSM_PEERDOWN_REPIN)
+		return 0;
+	for (i = 0; i < old->path_n && i < APSM_PATH_MAX; i++) {
+		inst = apsm_instance_find(an, old->path[i]);
+		if (!inst || inst->local ||
+		    !apsm_peers_node_down(&an->peers, inst->node))
+			continue;
+		/* Its state died with the node: the flow cannot go on
+		 * elsewhere. The hop drops it.
+		 */
+		if (inst->svc->stateful)
+			return 0;
+		if (!changed) {
+			*f = *old;
+			changed = true;
+		}
+		/* The same pick classification would make now. */
+		id = apsm_lb_pick(inst->svc,
+				  apsm_flow_key_hash(&old->key,
+						     APSM_DP_HASH_SEED + i));
+		pick = id ? apsm_instance_find(an, id) : NULL;
+		if (!pick || READ_ONCE(pick->state) != APSM_STATE_UP ||
+		    (!pick->local &&
+		     apsm_peers_node_down(&an->peers, pick->node)))
+			return 0;
+		f->path[i] = id;
+	}
+	if (!changed)
+		return 0;
+	/* The newest path wins (and replicates: this node is its origin
+	 * now). Losing a race to another CPU's repin gives the same path.
+	 */
+	apsm_rds_delete(an->rds, &f->key);
+	e = apsm_rds_add_local(an, f, &created);
+	if (!IS_ERR(e) && !created)
+		*f = e->f;
+	apsm_stats_inc(an, APSM_STATS_A_PEERDOWN_REPIN);
+	return 1;
+}
+
+void apsm_peer_destroy(struct apsm_net *an, struct apsm_peer *peer,
+		       struct genl_info *info)
+{
+	bool was_down = peer->state == APSM_PEER_DOWN;
+
+	lockdep_assert_held(&an->conf_lock);
+
 	xa_erase(&an->peers.xa, peer->id);
+	/* Its instances count as up again (nothing says otherwise). */
+	if (was_down) {
+		apsm_peer_account_down(an, false);
+		apsm_peer_lb_rebuild(an, peer->id);
+	}
 	an->peers.count--;
 	an->generation++;
 	apsm_nl_peer_notify(an, peer, APSM_CMD_PEER_DEL, info);
@@ -162,6 +285,8 @@ void apsm_peers_exit(struct apsm_net *an)
 		call_rcu(&peer->rcu, apsm_peer_free_rcu);
 	}
 	an->peers.count = 0;
+	an->peers.down = 0;
+	apsm_lb_down_net_del(an);
 	xa_destroy(&an->peers.xa);
 	mutex_unlock(&an->conf_lock);
 }

@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
+#include "holdq.h"
 #include "instance.h"
 #include "netns.h"
 #include "rds.h"
@@ -53,6 +54,8 @@ static void apsm_rds_net_added(struct apsm_rds *rds,
 	struct apsm_rds_net *rn = apsm_rds_net(rds);
 
 	apsm_rds_flows_add(rn->an, e, 1);
+	/* Return packets that came before the entry go on now. */
+	apsm_holdq_release(rn->an, &e->f.key);
 	/* Only what this node created goes out: what peers installed came
 	 * from them, and re-sending it would echo around the cluster.
 	 */

@@ -17,6 +17,9 @@ dp_1node_setup() {
 	N=${NS_PREFIX}0 C=${NS_PREFIX}1 S=${NS_PREFIX}2
 
 	unload_apsm
+	# NSH GSO (nsh_gso_segment) for steered super-packets: insmod ignores
+	# the module's MODULE_SOFTDEP("pre: nsh"), modprobe would not
+	modprobe nsh
 	pp load_apsm
 	on_exit unload_apsm
 	[ -e /dev/net/tun ] || modprobe tun
@@ -40,4 +43,25 @@ dp_1node_setup() {
 	n2 ip addr add 10.2.0.2/24 dev eth0
 	n2 ip link set eth0 up
 	n2 ip route add default via 10.2.0.1
+}
+
+# dp_offload NS DEV [on|off]: switch TSO, GSO and GRO of DEV in NS (the
+# legacy ethtool ioctls: there is no ethtool binary in the VM), then print
+# their state as "tso on gso on gro on".
+dp_offload() {
+	ip netns exec "$1" /usr/bin/python3 - "$2" "${3:-}" <<'PYEOF'
+import ctypes, fcntl, socket, struct, sys
+dev, want = sys.argv[1], sys.argv[2]
+SIOCETHTOOL = 0x8946
+cmds = (("tso", 0x1e, 0x1f), ("gso", 0x23, 0x24), ("gro", 0x2b, 0x2c))
+sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def ethtool(cmd, val=0):
+    buf = ctypes.create_string_buffer(struct.pack("II", cmd, val))
+    fcntl.ioctl(sk.fileno(), SIOCETHTOOL, struct.pack("16sP16x", dev.encode(), ctypes.addressof(buf)))
+    return struct.unpack("II", buf.raw[:8])[1]
+if want:
+    for _, _, s in cmds:
+        ethtool(s, 1 if want == "on" else 0)
+print(" ".join("%s %s" % (n, "on" if ethtool(g) else "off") for n, g, _ in cmds))
+PYEOF
 }

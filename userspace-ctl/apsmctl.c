@@ -36,10 +36,12 @@ struct ctl_cmd {
 
 static const struct ctl_cmd cmds[] = {
 	{ "node", "set", cmd_node_set,
-	  "set [id ID] [rds-max N] [policy-max N] [timeout-tcp SECS] [timeout-udp SECS] [timeout-other SECS]" },
+	  "set [id ID] [rds-max N] [policy-max N] [timeout-tcp SECS] [timeout-udp SECS] [timeout-other SECS] [hold-ms MS] [hold-max N] [hold-flow-max N] [hold-expire pass|drop] [peerdown drop|repin]" },
 	{ "node", "show", cmd_node_show, "show" },
 	{ "peer", "add", cmd_peer_add, "add id ID dev DEV lladdr MAC" },
 	{ "peer", "del", cmd_peer_del, "del id ID" },
+	{ "peer", "set", cmd_peer_set,
+	  "set id ID [state up|down] [updates-tx N] [updates-rx N] [batches-tx N] [batches-rx N] [auth-fail N] [replay N] [resync N] [last-rx-ms N] [lag-ms N]" },
 	{ "peer", "show", cmd_peer_show, "show" },
 	{ "port", "add", cmd_port_add, "add dev DEV role uplink|fabric" },
 	{ "port", "del", cmd_port_del, "del dev DEV" },

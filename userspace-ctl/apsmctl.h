@@ -88,6 +88,7 @@ int cmd_node_set(int argc, char **argv);
 int cmd_node_show(int argc, char **argv);
 int cmd_peer_add(int argc, char **argv);
 int cmd_peer_del(int argc, char **argv);
+int cmd_peer_set(int argc, char **argv);
 int cmd_peer_show(int argc, char **argv);
 int cmd_port_add(int argc, char **argv);
 int cmd_port_del(int argc, char **argv);

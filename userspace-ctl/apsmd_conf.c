@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * apsmd's config file (INI, like wg's): [Node] Id, Listen, KeyFile,
- * FabricDevice, StatsFile; repeated [Peer] Id, Endpoint, LinkAddress.
+ * FabricDevice, StatsFile, timers (HeartbeatInterval, PeerTimeout,
+ * AntiEntropyInterval, SnapshotTimeout), gossip (GossipThreshold,
+ * GossipFanout, GossipTTL), Inventory, NetlinkRcvbuf; repeated [Peer] Id, Endpoint,
+ * LinkAddress.
  * '#' and ';' start comments; keys are case-insensitive.
  */
 #include <arpa/inet.h>
@@ -93,6 +96,36 @@ static int parse_id(const char *s, uint32_t *id)
 	return 0;
 }
 
+/* "2", "0.5", "2s", "300ms" (seconds unless ms) into ms, 1 ms..1 h. */
+static int parse_ms(const char *s, uint32_t *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s)
+		return -1;
+	if (!strcmp(end, "ms"))
+		v /= 1000;
+	else if (*end && strcmp(end, "s"))
+		return -1;
+	if (!(v >= 0.001 && v <= 3600))
+		return -1;
+	*ms = (uint32_t)(v * 1000 + 0.5);
+	return 0;
+}
+
+static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
+{
+	uint64_t x;
+
+	if (parse_u64(s, min, max, &x))
+		return -1;
+	*v = x;
+	return 0;
+}
+
 enum { SEC_NONE, SEC_NODE, SEC_PEER };
 
 static int conf_err(char *err, size_t errlen, const char *file,
@@ -129,6 +162,14 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 	FILE *f;
 
 	memset(c, 0, sizeof(*c));
+	c->heartbeat_ms = 1000;
+	c->peer_timeout_ms = 0;		/* default: 4 heartbeats */
+	c->ae_ms = 2000;
+	c->snapshot_ms = 2000;
+	c->gossip_threshold = 16;
+	c->gossip_fanout = 3;
+	c->gossip_ttl = 4;
+	c->nl_rcvbuf = 32 << 20;
 	f = fopen(file, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", file, strerror(errno));
@@ -194,6 +235,40 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 				if (strlen(val) >= sizeof(c->stats_file))
 					FAIL("StatsFile: path too long");
 				strcpy(c->stats_file, val);
+			} else if (!strcasecmp(key, "HeartbeatInterval")) {
+				if (parse_ms(val, &c->heartbeat_ms))
+					FAIL("HeartbeatInterval: not a duration (2s, 300ms): %s", val);
+			} else if (!strcasecmp(key, "PeerTimeout")) {
+				if (parse_ms(val, &c->peer_timeout_ms))
+					FAIL("PeerTimeout: not a duration (2s, 300ms): %s", val);
+			} else if (!strcasecmp(key, "AntiEntropyInterval")) {
+				if (parse_ms(val, &c->ae_ms))
+					FAIL("AntiEntropyInterval: not a duration (2s, 300ms): %s", val);
+			} else if (!strcasecmp(key, "SnapshotTimeout")) {
+				if (parse_ms(val, &c->snapshot_ms))
+					FAIL("SnapshotTimeout: not a duration (2s, 300ms): %s", val);
+			} else if (!strcasecmp(key, "GossipThreshold")) {
+				if (parse_u32(val, 1, APSMD_PEERS_MAX + 1, &c->gossip_threshold))
+					FAIL("GossipThreshold: not a node count (1..%d): %s",
+					     APSMD_PEERS_MAX + 1, val);
+			} else if (!strcasecmp(key, "GossipFanout")) {
+				if (parse_u32(val, 1, APSMD_PEERS_MAX, &c->gossip_fanout))
+					FAIL("GossipFanout: not 1..%d: %s", APSMD_PEERS_MAX, val);
+			} else if (!strcasecmp(key, "GossipTTL")) {
+				if (parse_u32(val, 1, 255, &c->gossip_ttl))
+					FAIL("GossipTTL: not 1..255: %s", val);
+			} else if (!strcasecmp(key, "Inventory")) {
+				if (!strcasecmp(val, "yes") || !strcmp(val, "1") ||
+				    !strcasecmp(val, "true") || !strcasecmp(val, "on"))
+					c->inventory = true;
+				else if (!strcasecmp(val, "no") || !strcmp(val, "0") ||
+					 !strcasecmp(val, "false") || !strcasecmp(val, "off"))
+					c->inventory = false;
+				else
+					FAIL("Inventory: not yes or no: %s", val);
+			} else if (!strcasecmp(key, "NetlinkRcvbuf")) {
+				if (parse_u32(val, 1024, 1U << 30, &c->nl_rcvbuf))
+					FAIL("NetlinkRcvbuf: not bytes (1024..2^30): %s", val);
 			} else {
 				FAIL("unknown key %s in [Node]", key);
 			}
@@ -228,6 +303,10 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 		FAIL("[Node] KeyFile missing");
 	if (!c->fabric_dev[0])
 		FAIL("[Node] FabricDevice missing");
+	if (!c->peer_timeout_ms)
+		c->peer_timeout_ms = 4 * c->heartbeat_ms;
+	if (c->peer_timeout_ms <= c->heartbeat_ms)
+		FAIL("PeerTimeout must exceed HeartbeatInterval");
 	for (i = 0; i < c->n_peers; i++) {
 		unsigned int j;
 

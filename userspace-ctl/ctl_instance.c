@@ -25,16 +25,30 @@ static const uint8_t instance_kind[APSM_INSTANCE_A_MAX + 1] = {
 	[APSM_INSTANCE_A_RX_BYTES] = NLK_U64,
 	[APSM_INSTANCE_A_FLOWS] = NLK_U32,
 	[APSM_INSTANCE_A_DROPS] = NLK_U64,
+	[APSM_INSTANCE_A_FPRINT_TTL] = NLK_U32,
+	[APSM_INSTANCE_A_REC_KEY] = NLK_U64,
+	[APSM_INSTANCE_A_REC_LEARNED] = NLK_U64,
+	[APSM_INSTANCE_A_REC_FPRINT] = NLK_U64,
+	[APSM_INSTANCE_A_UNRECOVERED] = NLK_U64,
+	[APSM_INSTANCE_A_FPRINT_ENTRIES] = NLK_U32,
+	[APSM_INSTANCE_A_FPRINT_SIZE] = NLK_U32,
+	[APSM_INSTANCE_A_FPRINT_EVICTIONS] = NLK_U64,
+	[APSM_INSTANCE_A_FPRINT_COLLISIONS] = NLK_U64,
 };
+
+/* The proxy figures (kernel: include/fprint.h) */
+#define FPRINT_TTL_MIN	10
+#define FPRINT_TTL_MAX	10000
 
 /* Indexed by the enum value - 1 (the choice parser yields index + 1). */
 static const char *const mode_names[] = { "nsh", "proxy", NULL };
 static const char *const state_names[] = { "up", "drain", "down", NULL };
 static const char *const noctx_names[] = { "classify", "drop", NULL };
 
+/* "unrecovered" is the policy's name; "noctx" its older alias */
 enum {
 	I_NAME, I_SERVICE, I_ID, I_NODE, I_DEV, I_MODE, I_WEIGHT, I_LLADDR,
-	I_NOCTX, I_MAX
+	I_NOCTX, I_UNREC, I_FPTTL, I_MAX
 };
 
 static const struct arg_spec instance_add_spec[I_MAX] = {
@@ -47,9 +61,15 @@ static const struct arg_spec instance_add_spec[I_MAX] = {
 	[I_WEIGHT] = ARG_RANGE("weight", ARG_U32, 0, 1, APSM_WEIGHT_MAX),
 	[I_LLADDR] = ARG_SPEC("lladdr", ARG_MAC, 0),
 	[I_NOCTX] = ARG_CHOICES("noctx", 0, noctx_names),
+	[I_UNREC] = ARG_CHOICES("unrecovered", 0, noctx_names),
+	[I_FPTTL] = ARG_RANGE("fprint-ttl", ARG_U32, 0, FPRINT_TTL_MIN,
+			      FPRINT_TTL_MAX),
 };
 
-enum { IS_NAME, IS_WEIGHT, IS_STATE, IS_LLADDR, IS_NOCTX, IS_DEV, IS_MAX };
+enum {
+	IS_NAME, IS_WEIGHT, IS_STATE, IS_LLADDR, IS_NOCTX, IS_DEV, IS_UNREC,
+	IS_FPTTL, IS_MAX
+};
 
 static const struct arg_spec instance_set_spec[IS_MAX] = {
 	[IS_NAME] = ARG_SPEC("name", ARG_NAME, ARG_POS | ARG_REQ),
@@ -58,7 +78,24 @@ static const struct arg_spec instance_set_spec[IS_MAX] = {
 	[IS_LLADDR] = ARG_SPEC("lladdr", ARG_MAC, 0),
 	[IS_NOCTX] = ARG_CHOICES("noctx", 0, noctx_names),
 	[IS_DEV] = ARG_SPEC("dev", ARG_DEV, 0),
+	[IS_UNREC] = ARG_CHOICES("unrecovered", 0, noctx_names),
+	[IS_FPTTL] = ARG_RANGE("fprint-ttl", ARG_U32, 0, FPRINT_TTL_MIN,
+			       FPRINT_TTL_MAX),
 };
+
+/* The unrecovered policy from either keyword: -1 both given, 0 none. */
+static int unrecovered_arg(const struct arg_val *noctx,
+			   const struct arg_val *unrec, uint8_t *v)
+{
+	if (noctx->set && unrec->set) {
+		ctl_seterr("give unrecovered or its alias noctx, not both");
+		return -1;
+	}
+	if (!noctx->set && !unrec->set)
+		return 0;
+	*v = noctx->set ? noctx->u : unrec->u;
+	return 1;
+}
 
 static const struct arg_spec instance_del_spec[] = {
 	ARG_SPEC("name", ARG_NAME, ARG_POS | ARG_REQ),
@@ -76,8 +113,13 @@ int cmd_instance_add(int argc, char **argv)
 	struct arg_val v[I_MAX];
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
+	uint8_t unrec = 0;
+	int has_unrec;
 
-	if (ARGS_PARSE(argc, argv, instance_add_spec, v) || nl_open())
+	if (ARGS_PARSE(argc, argv, instance_add_spec, v))
+		return -1;
+	has_unrec = unrecovered_arg(&v[I_NOCTX], &v[I_UNREC], &unrec);
+	if (has_unrec < 0 || nl_open())
 		return -1;
 	nlh = nl_msg(APSM_CMD_INSTANCE_NEW, 0);
 	nest = mnl_attr_nest_start(nlh, APSM_A_INSTANCE);
@@ -95,8 +137,10 @@ int cmd_instance_add(int argc, char **argv)
 		mnl_attr_put_u32(nlh, APSM_INSTANCE_A_WEIGHT, v[I_WEIGHT].u);
 	if (v[I_LLADDR].set)
 		mnl_attr_put(nlh, APSM_INSTANCE_A_LLADDR, 6, v[I_LLADDR].mac);
-	if (v[I_NOCTX].set)
-		mnl_attr_put_u8(nlh, APSM_INSTANCE_A_NOCTX, v[I_NOCTX].u);
+	if (has_unrec)
+		mnl_attr_put_u8(nlh, APSM_INSTANCE_A_NOCTX, unrec);
+	if (v[I_FPTTL].set)
+		mnl_attr_put_u32(nlh, APSM_INSTANCE_A_FPRINT_TTL, v[I_FPTTL].u);
 	mnl_attr_nest_end(nlh, nest);
 	return nl_request(nlh, NULL, NULL);
 }
@@ -106,12 +150,17 @@ int cmd_instance_set(int argc, char **argv)
 	struct arg_val v[IS_MAX];
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
+	uint8_t unrec = 0;
+	int has_unrec;
 
 	if (ARGS_PARSE(argc, argv, instance_set_spec, v))
 		return -1;
+	has_unrec = unrecovered_arg(&v[IS_NOCTX], &v[IS_UNREC], &unrec);
+	if (has_unrec < 0)
+		return -1;
 	if (!v[IS_WEIGHT].set && !v[IS_STATE].set && !v[IS_LLADDR].set &&
-	    !v[IS_NOCTX].set && !v[IS_DEV].set) {
-		ctl_seterr("nothing to set (weight, state, lladdr, noctx, dev)");
+	    !has_unrec && !v[IS_DEV].set && !v[IS_FPTTL].set) {
+		ctl_seterr("nothing to set (weight, state, lladdr, unrecovered, fprint-ttl, dev)");
 		return -1;
 	}
 	if (nl_open())
@@ -125,8 +174,10 @@ int cmd_instance_set(int argc, char **argv)
 		mnl_attr_put_u8(nlh, APSM_INSTANCE_A_STATE, v[IS_STATE].u);
 	if (v[IS_LLADDR].set)
 		mnl_attr_put(nlh, APSM_INSTANCE_A_LLADDR, 6, v[IS_LLADDR].mac);
-	if (v[IS_NOCTX].set)
-		mnl_attr_put_u8(nlh, APSM_INSTANCE_A_NOCTX, v[IS_NOCTX].u);
+	if (has_unrec)
+		mnl_attr_put_u8(nlh, APSM_INSTANCE_A_NOCTX, unrec);
+	if (v[IS_FPTTL].set)
+		mnl_attr_put_u32(nlh, APSM_INSTANCE_A_FPRINT_TTL, v[IS_FPTTL].u);
 	if (v[IS_DEV].set)
 		mnl_attr_put_u32(nlh, APSM_INSTANCE_A_IFINDEX, v[IS_DEV].u);
 	mnl_attr_nest_end(nlh, nest);
@@ -165,6 +216,50 @@ void instance_key(const struct nlattr *nest, uint32_t *id, const char **name)
 	nl_parse_nest(nest, instance_kind, APSM_INSTANCE_A_MAX, tb);
 	*id = nl_u32(tb[APSM_INSTANCE_A_ID]);
 	*name = nl_str(tb[APSM_INSTANCE_A_NAME]);
+}
+
+/* The proxy-mode figures: a JSON object, or an indented line. */
+static void print_proxy(const struct nlattr *const *tb, struct json *j)
+{
+	static const struct {
+		int attr;
+		bool u32;
+		const char *json, *text;
+	} f[] = {
+		{ APSM_INSTANCE_A_FPRINT_TTL, true, "fprint_ttl_ms", "fprint-ttl" },
+		{ APSM_INSTANCE_A_REC_KEY, false, "recovered_key", "recovered-key" },
+		{ APSM_INSTANCE_A_REC_LEARNED, false, "recovered_learned",
+		  "recovered-learned" },
+		{ APSM_INSTANCE_A_REC_FPRINT, false, "recovered_fprint",
+		  "recovered-fprint" },
+		{ APSM_INSTANCE_A_UNRECOVERED, false, "unrecovered",
+		  "unrecovered" },
+		{ APSM_INSTANCE_A_FPRINT_ENTRIES, true, "fprint_entries",
+		  "fprint-entries" },
+		{ APSM_INSTANCE_A_FPRINT_SIZE, true, "fprint_size",
+		  "fprint-size" },
+		{ APSM_INSTANCE_A_FPRINT_EVICTIONS, false, "fprint_evictions",
+		  "fprint-evictions" },
+		{ APSM_INSTANCE_A_FPRINT_COLLISIONS, false, "fprint_collisions",
+		  "fprint-collisions" },
+	};
+	unsigned int i;
+
+	if (j)
+		json_obj_open(j);
+	else
+		printf("\n    proxy");
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		uint64_t v = f[i].u32 ? nl_u32(tb[f[i].attr]) :
+			     nl_u64(tb[f[i].attr]);
+
+		if (j)
+			json_kv_u64(j, f[i].json, v);
+		else
+			printf(" %s %llu", f[i].text, (unsigned long long)v);
+	}
+	if (j)
+		json_obj_close(j);
 }
 
 void print_instance(const struct nlattr *nest, struct json *j)
@@ -215,6 +310,10 @@ void print_instance(const struct nlattr *nest, struct json *j)
 			    nl_u64(tb[APSM_INSTANCE_A_RX_BYTES]));
 		json_kv_u64(j, "flows", nl_u32(tb[APSM_INSTANCE_A_FLOWS]));
 		json_kv_u64(j, "drops", nl_u64(tb[APSM_INSTANCE_A_DROPS]));
+		if (tb[APSM_INSTANCE_A_REC_KEY]) {
+			json_key(j, "proxy");
+			print_proxy(tb, j);
+		}
 		json_obj_close(j);
 		return;
 	}
@@ -238,6 +337,9 @@ void print_instance(const struct nlattr *nest, struct json *j)
 	       (unsigned long long)nl_u64(tb[APSM_INSTANCE_A_RX_BYTES]),
 	       nl_u32(tb[APSM_INSTANCE_A_FLOWS]),
 	       (unsigned long long)nl_u64(tb[APSM_INSTANCE_A_DROPS]));
+	/* proxy mode: a second line, like ip -s (the first stays as it was) */
+	if (tb[APSM_INSTANCE_A_REC_KEY])
+		print_proxy(tb, NULL);
 }
 
 struct instance_show {

@@ -25,6 +25,7 @@ static const struct event_desc events[] = {
 	{ APSM_CMD_NODE_SET, "node", "set", APSM_A_NODE, print_node },
 	{ APSM_CMD_PEER_NEW, "peer", "add", APSM_A_PEER, print_peer },
 	{ APSM_CMD_PEER_DEL, "peer", "del", APSM_A_PEER, print_peer },
+	{ APSM_CMD_PEER_SET, "peer", "set", APSM_A_PEER, print_peer },
 	{ APSM_CMD_PORT_NEW, "port", "add", APSM_A_PORT, print_port },
 	{ APSM_CMD_PORT_DEL, "port", "del", APSM_A_PORT, print_port },
 	{ APSM_CMD_SERVICE_NEW, "service", "add", APSM_A_SERVICE, print_service },

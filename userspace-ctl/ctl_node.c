@@ -15,11 +15,31 @@ static const uint8_t node_kind[APSM_NODE_A_MAX + 1] = {
 	[APSM_NODE_A_TIMEOUT_UDP] = NLK_U32,
 	[APSM_NODE_A_TIMEOUT_OTHER] = NLK_U32,
 	[APSM_NODE_A_GENERATION] = NLK_U32,
+	[APSM_NODE_A_HOLD_MS] = NLK_U32,
+	[APSM_NODE_A_HOLD_MAX] = NLK_U32,
+	[APSM_NODE_A_HOLD_FLOW_MAX] = NLK_U32,
+	[APSM_NODE_A_HOLD_EXPIRE] = NLK_U8,
+	[APSM_NODE_A_HOLD_COUNT] = NLK_U32,
+	[APSM_NODE_A_PEERDOWN] = NLK_U8,
 };
+
+static const char *const hold_expire_names[] = { "pass", "drop", NULL };
+static const char *const peerdown_names[] = { "drop", "repin", NULL };
+
+/* Name of choice @v (1-based, as the enums) of @names, or "unknown". */
+static const char *node_choice(const char *const *names, unsigned int n,
+			       const struct nlattr *a)
+{
+	uint8_t v = a ? nl_u8(a) : 0;
+
+	return v >= 1 && v <= n ? names[v - 1] : "unknown";
+}
 
 #define TIMEOUT_MAX_S (7 * 24 * 3600)
 
-enum { N_ID, N_RDS_MAX, N_POLICY_MAX, N_TCP, N_UDP, N_OTHER, N_MAX };
+enum { N_ID, N_RDS_MAX, N_POLICY_MAX, N_TCP, N_UDP, N_OTHER,
+       N_HOLD_MS, N_HOLD_MAX, N_HOLD_FLOW_MAX, N_HOLD_EXPIRE, N_PEERDOWN,
+       N_MAX };
 
 static const struct arg_spec node_set_spec[N_MAX] = {
 	[N_ID] = ARG_RANGE("id", ARG_U32, 0, 1, UINT32_MAX),
@@ -28,6 +48,11 @@ static const struct arg_spec node_set_spec[N_MAX] = {
 	[N_TCP] = ARG_RANGE("timeout-tcp", ARG_U32, 0, 1, TIMEOUT_MAX_S),
 	[N_UDP] = ARG_RANGE("timeout-udp", ARG_U32, 0, 1, TIMEOUT_MAX_S),
 	[N_OTHER] = ARG_RANGE("timeout-other", ARG_U32, 0, 1, TIMEOUT_MAX_S),
+	[N_HOLD_MS] = ARG_RANGE("hold-ms", ARG_U32, 0, 0, 10000),
+	[N_HOLD_MAX] = ARG_RANGE("hold-max", ARG_U32, 0, 1, 65536),
+	[N_HOLD_FLOW_MAX] = ARG_RANGE("hold-flow-max", ARG_U32, 0, 1, 1024),
+	[N_HOLD_EXPIRE] = ARG_CHOICES("hold-expire", 0, hold_expire_names),
+	[N_PEERDOWN] = ARG_CHOICES("peerdown", 0, peerdown_names),
 };
 
 int cmd_node_set(int argc, char **argv)
@@ -39,6 +64,11 @@ int cmd_node_set(int argc, char **argv)
 		[N_TCP] = APSM_NODE_A_TIMEOUT_TCP,
 		[N_UDP] = APSM_NODE_A_TIMEOUT_UDP,
 		[N_OTHER] = APSM_NODE_A_TIMEOUT_OTHER,
+		[N_HOLD_MS] = APSM_NODE_A_HOLD_MS,
+		[N_HOLD_MAX] = APSM_NODE_A_HOLD_MAX,
+		[N_HOLD_FLOW_MAX] = APSM_NODE_A_HOLD_FLOW_MAX,
+		[N_HOLD_EXPIRE] = APSM_NODE_A_HOLD_EXPIRE,
+		[N_PEERDOWN] = APSM_NODE_A_PEERDOWN,
 	};
 	struct arg_val v[N_MAX];
 	struct nlmsghdr *nlh;
@@ -51,7 +81,7 @@ int cmd_node_set(int argc, char **argv)
 	for (i = 0; i < N_MAX; i++)
 		any |= v[i].set;
 	if (!any) {
-		ctl_seterr("nothing to set (id, rds-max, policy-max, timeout-tcp, timeout-udp, timeout-other)");
+		ctl_seterr("nothing to set (id, rds-max, policy-max, timeout-tcp, timeout-udp, timeout-other, hold-ms, hold-max, hold-flow-max, hold-expire, peerdown)");
 		return -1;
 	}
 	if (nl_open())
@@ -63,6 +93,11 @@ int cmd_node_set(int argc, char **argv)
 
 		if (!v[i].set)
 			continue;
+		/* choices: index + 1, the enums' values */
+		if (i == N_HOLD_EXPIRE || i == N_PEERDOWN) {
+			mnl_attr_put_u8(nlh, attr[i], val);
+			continue;
+		}
 		if (i == N_TCP || i == N_UDP || i == N_OTHER)
 			val *= 1000;	/* seconds on the command line, ms in the ABI */
 		mnl_attr_put_u32(nlh, attr[i], val);
@@ -100,6 +135,18 @@ void print_node(const struct nlattr *nest, struct json *j)
 			    nl_u32(tb[APSM_NODE_A_TIMEOUT_OTHER]));
 		json_kv_u64(j, "generation",
 			    nl_u32(tb[APSM_NODE_A_GENERATION]));
+		json_kv_u64(j, "hold_ms", nl_u32(tb[APSM_NODE_A_HOLD_MS]));
+		json_kv_u64(j, "hold_max", nl_u32(tb[APSM_NODE_A_HOLD_MAX]));
+		json_kv_u64(j, "hold_flow_max",
+			    nl_u32(tb[APSM_NODE_A_HOLD_FLOW_MAX]));
+		json_kv_str(j, "hold_expire",
+			    node_choice(hold_expire_names, 2,
+					tb[APSM_NODE_A_HOLD_EXPIRE]));
+		json_kv_u64(j, "hold_count",
+			    nl_u32(tb[APSM_NODE_A_HOLD_COUNT]));
+		json_kv_str(j, "peerdown",
+			    node_choice(peerdown_names, 2,
+					tb[APSM_NODE_A_PEERDOWN]));
 		json_obj_close(j);
 		return;
 	}
@@ -111,6 +158,12 @@ void print_node(const struct nlattr *nest, struct json *j)
 	print_secs("timeout-udp", nl_u32(tb[APSM_NODE_A_TIMEOUT_UDP]));
 	print_secs("timeout-other", nl_u32(tb[APSM_NODE_A_TIMEOUT_OTHER]));
 	printf(" generation %u", nl_u32(tb[APSM_NODE_A_GENERATION]));
+	printf(" hold-ms %u hold-max %u hold-flow-max %u hold-expire %s hold-count %u peerdown %s",
+	       nl_u32(tb[APSM_NODE_A_HOLD_MS]), nl_u32(tb[APSM_NODE_A_HOLD_MAX]),
+	       nl_u32(tb[APSM_NODE_A_HOLD_FLOW_MAX]),
+	       node_choice(hold_expire_names, 2, tb[APSM_NODE_A_HOLD_EXPIRE]),
+	       nl_u32(tb[APSM_NODE_A_HOLD_COUNT]),
+	       node_choice(peerdown_names, 2, tb[APSM_NODE_A_PEERDOWN]));
 }
 
 static int node_reply(const struct nlmsghdr *nlh, void *arg)

@@ -33,6 +33,13 @@ static const char *const stat_names[APSM_STATS_A_MAX + 1] = {
 	[APSM_STATS_A_PASS_NONIP] = "pass_nonip",
 	[APSM_STATS_A_PASS_FRAG] = "pass_frag",
 	[APSM_STATS_A_POLICY_FULL] = "policy_full",
+	[APSM_STATS_A_HOLD_HELD] = "hold_held",
+	[APSM_STATS_A_HOLD_RELEASED] = "hold_released",
+	[APSM_STATS_A_HOLD_TIMEOUT] = "hold_timeout",
+	[APSM_STATS_A_HOLD_OVERFLOW] = "hold_overflow",
+	[APSM_STATS_A_HOLD_OVERFLOW_FLOW] = "hold_overflow_flow",
+	[APSM_STATS_A_PEERDOWN_DROP] = "peerdown_drop",
+	[APSM_STATS_A_PEERDOWN_REPIN] = "peerdown_repin",
 };
 
 /* Every counter, in enum order; ones the kernel did not send print as 0,

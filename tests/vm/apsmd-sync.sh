@@ -2,12 +2,13 @@
 # apsmd-sync: three nodes, one apsmd each, replicate RDS entries over UDP.
 #   make userspace && scripts/vm-run.sh tests/vm/apsmd-sync.sh
 #
-# Topology: nodes apsm-t0/1/2 (ids 1/2/3) on a bridge fabric (fab0,
-# 10.0.0.N/24, MAC 02:fa:00:00:00:0N); client apsm-t3 behind n0's up0
-# (10.1.0.0/24), server apsm-t4 behind n0's up1 (10.2.0.0/24). On n0: one
-# service fw, one instance fw1 (nsh-nf on a tap), chain c1, a policy.
-# apsmd on each node (config + shared key made here; apsmd itself sets the
-# node id, the fabric port and the peers).
+# Topology: tests/lib-3node.sh with its defaults: nodes apsm-t0/1/2 (ids
+# 1/2/3) on a bridge fabric (fab0, 10.0.0.N/24, MAC 02:fa:00:00:00:0N);
+# client apsm-t3 behind n0's up0 (10.1.0.0/24), server apsm-t4 behind n0's
+# up1 (10.2.0.0/24). Service fw and instance fw1 (nsh-nf on a tap on n0)
+# known on every node; on n0 chain c1 and a policy. apsmd on each node
+# (config + shared key made by the lib; apsmd itself sets the node id, the
+# fabric port and the peers).
 #
 # Proves:
 #  - apsmd sets the node up (node id, fabric port, both peers);
@@ -23,101 +24,28 @@
 . "$(dirname "$0")/../lib.sh"
 require_vm
 
-CTL=$APSM_ROOT/userspace-ctl/apsmctl
-D=$APSM_ROOT/userspace-ctl/apsmd
-NF=$APSM_ROOT/tests/tools/nsh-nf
-PY=/usr/bin/python3
-for x in "$CTL" "$NF" "$D"; do [ -x "$x" ] || fail "$x missing: run 'make userspace'"; done
-work=$(mktemp -d)
-NS=("${NS_PREFIX}0" "${NS_PREFIX}1" "${NS_PREFIX}2")
-C=${NS_PREFIX}3 S=${NS_PREFIX}4
-
-unload_apsm
-pp load_apsm
-on_exit unload_apsm
-[ -e /dev/net/tun ] || modprobe tun
-modprobe veth 2>/dev/null || true
-modprobe bridge 2>/dev/null || true
-
-ns_add "${NS[@]}" "$C" "$S"
-for ns in "${NS[@]}" "$C" "$S"; do
-	nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-done
-pp ip link add apsmfab type bridge
-on_exit ip link del apsmfab
-ip link set apsmfab up
-for i in 0 1 2; do
-	ip link add "fab$i" type veth peer name fab0 netns "${NS[i]}"
-	ip link set "fab$i" master apsmfab up
-	nsx "${NS[i]}" ip link set fab0 address "02:fa:00:00:00:0$((i + 1))"
-	nsx "${NS[i]}" ip addr add "10.0.0.$((i + 1))/24" dev fab0
-	nsx "${NS[i]}" ip link set fab0 up
-done
+# shellcheck source-path=SCRIPTDIR source=../lib-3node.sh
+. "$(dirname "$0")/../lib-3node.sh"
+tn_setup --client-node 0 --server-node 0
 N0=${NS[0]}
-ip link add up0 netns "$N0" type veth peer name eth0 netns "$C"
-ip link add up1 netns "$N0" type veth peer name eth0 netns "$S"
-nsx "$N0" ip addr add 10.1.0.1/24 dev up0
-nsx "$N0" ip addr add 10.2.0.1/24 dev up1
-nsx "$N0" ip link set up0 up
-nsx "$N0" ip link set up1 up
-nsx "$N0" sysctl -qw net.ipv4.ip_forward=1
-nsx "$C" ip addr add 10.1.0.2/24 dev eth0
-nsx "$C" ip link set eth0 up
-nsx "$C" ip route add default via 10.1.0.1
-nsx "$S" ip addr add 10.2.0.2/24 dev eth0
-nsx "$S" ip link set eth0 up
-nsx "$S" ip route add default via 10.2.0.1
 
 # ------------------------------------------------------------- apsmd
-"$D" genkey >"$work/cluster.key"
+tn_apsmd_write
 [ "$(base64 -d "$work/cluster.key" | wc -c)" = 32 ] || fail "genkey: not base64 of 32 bytes"
-conf() { # I: node index
-	local i=$1 j
-	printf '[Node]\nId = %d\nListen = 10.0.0.%d:7946  # UDP\nKeyFile = %s\nFabricDevice = fab0\nStatsFile = %s\n' \
-		$((i + 1)) $((i + 1)) "$work/cluster.key" "$work/stats$i.json"
-	for j in 0 1 2; do
-		[ "$i" = "$j" ] && continue
-		printf '\n[Peer]\nId = %d\nEndpoint = 10.0.0.%d:7946\nLinkAddress = 02:fa:00:00:00:0%d\n' \
-			$((j + 1)) $((j + 1)) $((j + 1))
-	done
-}
+sed -i 's/^Listen = .*/&  # UDP/' "$work"/apsmd[012].conf # comments are allowed
 # a config error names file:line
 printf '[Node]\nId = 1\nListen = nowhere\n' >"$work/bad.conf"
 err=$("$D" -c "$work/bad.conf" --foreground 2>&1) && fail "bad config accepted"
 assert_match "$err" "bad.conf:3: Listen" "config error names file:line"
-
-pids=()
-stop_bg() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; return 0; }
-on_exit stop_bg
-for i in 0 1 2; do
-	conf "$i" >"$work/apsmd$i.conf"
-	ip netns exec "${NS[i]}" "$D" -c "$work/apsmd$i.conf" --foreground 2>"$work/apsmd$i.log" &
-	pids+=($!)
-done
-for i in 0 1 2; do
-	wait_until 5 test -s "$work/stats$i.json" || fail "apsmd $i did not start: $(cat "$work/apsmd$i.log")"
-	assert_eq "$("$CTL" -n "${NS[i]}" -j node show | sed -nE 's/.*"id":([0-9]+).*/\1/p')" $((i + 1)) "node $i id"
-	assert_eq "$("$CTL" -n "${NS[i]}" peer show | wc -l)" 2 "node $i peers"
-	"$CTL" -n "${NS[i]}" port show | grep -q fab0 || fail "node $i: no fabric port"
-done
+tn_apsmd_start
 
 # ------------------------------------------------------------- datapath on n0
-nsx "$N0" ip tuntap add dev tfw1 mode tap
-ctl0() { pp "$CTL" -n "$N0" "$@"; }
-ctl0 port add dev up0 role uplink
-ctl0 port add dev up1 role uplink
-ctl0 service add fw stateful
-ctl0 instance add fw1 service fw id 101 dev tfw1 mode nsh lladdr 02:4e:46:00:00:11
-ctl0 chain add c1 spi 10 services fw
-ctl0 policy add prio 10 iif up0 src 10.1.0.0/24 chain c1
-nsx "$N0" "$NF" --mac 02:4e:46:00:00:11 --up --stats "$work/nf.json" tfw1 2>"$work/nf.log" &
-pids+=($!)
-wait_until 5 test -s "$work/nf.json" || fail "nsh-nf did not start: $(cat "$work/nf.log")"
+tn_nf_setup "fw1 101 fw 0"
+tn_ctl 0 chain add c1 spi 10 services fw
+tn_ctl 0 policy add prio 10 iif up0 src 10.1.0.0/24 chain c1
 
 # capture genuine datagrams n0 -> n1 for the replay test
-nsx "${NS[1]}" "$PY" - "$work/captured.bin" <<'EOF' &
+cat >"$work/capture.py" <<'EOF'
 import socket, struct, sys
 s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
 s.bind(("fab0", 0))
@@ -134,7 +62,7 @@ while True:
         os.rename(sys.argv[1] + ".tmp", sys.argv[1])
         break
 EOF
-pids+=($!)
+tn_bg capture ip netns exec "${NS[1]}" "$PY" "$work/capture.py" "$work/captured.bin"
 wait_until 10 test -e "$work/captured.bin.ready" || fail "capture did not start"
 
 pp nsx "$C" ping -c 3 -i 0.3 -W 2 10.2.0.2 || fail "ping through the chain failed"
@@ -157,13 +85,14 @@ for i in 1 2; do
 	wait_until 5 same "$i" || { flows "$i" >&2; cat "$work"/apsmd*.log >&2; fail "node $i did not converge"; }
 	log "node $i holds n0's entries"
 done
-stat() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$work/stats$1.json" "$2"; }
+stat() { tn_apsmd_stat "$@"; }
 [ "$(stat 0 sent)" -ge 2 ] || fail "n0 sent $(stat 0 sent) entries"
 [ "$(stat 1 received)" -ge 2 ] || fail "n1 received $(stat 1 received) entries"
 
 # ------------------------------------------------------------- forged and replayed
 wait_until 5 test -s "$work/captured.bin" || fail "no datagram captured"
 flows 1 >"$work/f1.before"
+auth_fail0=$(stat 1 auth_fail) replay0=$(stat 1 replay)
 # a well-formed batch (an entry that is nowhere) MACed with a wrong key
 nsx "${NS[0]}" "$PY" - "$work/captured.bin" <<'EOF'
 import hashlib, hmac, os, socket, struct, sys, time
@@ -177,12 +106,12 @@ s.sendto(msg + mac, ("10.0.0.2", 7946))
 # a genuine datagram, sent again
 s.sendto(open(sys.argv[1], "rb").read(), ("10.0.0.2", 7946))
 EOF
-wait_until 5 test "$(stat 1 auth_fail)" -ge 1 || fail "forged datagram not counted: $(cat "$work/stats1.json")"
-wait_until 5 test "$(stat 1 replay)" -ge 1 || fail "replayed datagram not counted: $(cat "$work/stats1.json")"
-sleep 0.3
+# both were handled once their counters moved: then the RDS must be as before
+counted() { [ "$(stat 1 auth_fail)" -gt "$auth_fail0" ] && [ "$(stat 1 replay)" -gt "$replay0" ]; }
+wait_until 5 counted || fail "forged/replayed datagrams not counted: $(cat "$work/apsmd1.json")"
 flows 1 >"$work/f1.after"
 cmp -s "$work/f1.before" "$work/f1.after" || fail "forged/replayed datagrams changed n1's RDS"
-log "forged and replayed datagrams rejected and counted: $(cat "$work/stats1.json")"
+log "forged and replayed datagrams rejected and counted: $(cat "$work/apsmd1.json")"
 
 # ------------------------------------------------------------- deletes
 pp "$CTL" -n "$N0" flow flush
@@ -192,13 +121,13 @@ done
 log "deletes replicated"
 
 # ------------------------------------------------------------- reload, stats, exit
-conf 2 | sed '/^\[Peer\]/,$d' >"$work/apsmd2.conf" # n2 now has no peers
-kill -HUP "${pids[2]}"
+tn_apsmd_conf 2 | sed '/^\[Peer\]/,$d' >"$work/apsmd2.conf" # n2 now has no peers
+kill -HUP "${TN_APSMD_PID[2]}"
 wait_until 5 test "$("$CTL" -n "${NS[2]}" peer show | wc -l)" = 0 || fail "SIGHUP did not reload n2's peers"
-kill -USR1 "${pids[0]}"
+kill -USR1 "${TN_APSMD_PID[0]}"
 wait_until 2 grep -q "batches_sent" "$work/apsmd0.log" || fail "SIGUSR1 printed nothing"
 for i in 0 1 2; do
-	kill -TERM "${pids[i]}"
-	wait "${pids[i]}" || fail "apsmd $i exited with $?"
+	kill -TERM "${TN_APSMD_PID[i]}"
+	wait "${TN_APSMD_PID[i]}" || fail "apsmd $i exited with $?"
 done
 log "apsmd-sync: ok"

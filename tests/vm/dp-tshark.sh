@@ -25,6 +25,7 @@ require_vm
 
 command -v tshark >/dev/null || fail "tshark missing"
 command -v tcpdump >/dev/null || fail "tcpdump missing"
+# shellcheck source=../lib-dp.sh
 . "$(dirname "$0")/../lib-dp.sh"
 dp_1node_setup
 for t in tfw1 tmon1; do n0 ip tuntap add dev "$t" mode tap; done
@@ -72,7 +73,23 @@ listening() { [ -n "$(n2 ss -Htln 'sport = :7777')" ]; }
 wait_until 5 listening || fail "socat listener"
 reply=$(echo "decode me" | n1 socat -t 10 - TCP:10.2.0.2:7777,connect-timeout=10) || fail "socat failed"
 assert_eq "$reply" "decode me" "TCP echo"
-sleep 1
+# every frame the module sent to an NF (tx) or got back (rx) is on its tap:
+# stop tcpdump once each capture file holds at least tx + rx frames
+insts() { "$CTL" -n "$N" -j instance show; }
+wait_stable 10 insts || fail "instance counters did not settle"
+on_tap() { # INSTANCE: tx + rx of the instance
+	insts | "$PY" -c 'import json,sys; e=[x for x in json.load(sys.stdin) if x["name"]==sys.argv[1]][0]
+print(e["tx_packets"] + e["rx_packets"])' "$1"
+}
+captured() { # PCAP: frames in it (fails while tcpdump is mid-write)
+	tcpdump -r "$1" -nn 2>/dev/null | wc -l
+}
+for t in fw1 mon1; do
+	want=$(on_tap "$t")
+	[ "$want" -gt 0 ] || fail "instance $t carried nothing"
+	has_all() { [ "$(captured "$work/t$t.pcap")" -ge "$want" ]; }
+	wait_until 10 has_all || fail "t$t.pcap: $(captured "$work/t$t.pcap") frames, want >= $want"
+done
 for i in 2 3; do kill -INT "${pids[$i]}" 2>/dev/null || true; done
 wait_until 10 grep -q "packets captured" "$work/tfw1.tcpdump" || true
 wait_until 10 grep -q "packets captured" "$work/tmon1.tcpdump" || true

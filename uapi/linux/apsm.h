@@ -27,14 +27,34 @@
  *     APSM_NODE_A_TIMEOUT_UDP: u32       idle timeout, ms, UDP flows
  *     APSM_NODE_A_TIMEOUT_OTHER: u32     idle timeout, ms, everything else
  *     APSM_NODE_A_GENERATION: u32 (ro)   bumped on every config change
+ *     APSM_NODE_A_HOLD_MS: u32           hold queue deadline, ms; 0: off
+ *                                        (Documentation/datapath.md)
+ *     APSM_NODE_A_HOLD_MAX: u32          packets held at most, node-wide
+ *     APSM_NODE_A_HOLD_FLOW_MAX: u32     packets held at most, per flow
+ *     APSM_NODE_A_HOLD_EXPIRE: u8        enum apsm_hold_action: what
+ *                                        happens to a packet whose entry
+ *                                        did not come in time (or that
+ *                                        overflowed a cap)
+ *     APSM_NODE_A_HOLD_COUNT: u32 (ro)   packets held now
+ *     APSM_NODE_A_PEERDOWN: u8           enum apsm_peerdown_policy: pinned
+ *                                        flows through a down peer's
+ *                                        instances
  *
  * APSM_CMD_PEER_NEW (admin), APSM_CMD_PEER_DEL (admin: ID),
+ * APSM_CMD_PEER_SET (admin: ID + STATE and/or REPL),
  * APSM_CMD_PEER_GET (ID, or dump)
  *   APSM_A_PEER: NESTED
  *     APSM_PEER_A_ID: u32 [req]          the peer node's id
  *     APSM_PEER_A_IFINDEX: u32 [req NEW] fabric device towards it
  *     APSM_PEER_A_LLADDR: binary(6) [req NEW] its fabric MAC
  *     APSM_PEER_A_TX_PACKETS, APSM_PEER_A_RX_PACKETS: u64 (ro) NSH frames
+ *     APSM_PEER_A_STATE: u8              enum apsm_peer_state (default up);
+ *                                        down: its instances take no new
+ *                                        flows, pinned ones per
+ *                                        APSM_NODE_A_PEERDOWN
+ *     APSM_PEER_A_REPL: NESTED of u64 counters set by apsmd (SET replaces
+ *       the figures it carries, keeps the others; no event, no
+ *       generation bump), see enum apsm_peer_repl_attrs
  *
  * APSM_CMD_PORT_NEW (admin), APSM_CMD_PORT_DEL (admin: IFINDEX),
  * APSM_CMD_PORT_GET (IFINDEX, or dump)
@@ -53,7 +73,8 @@
  *     APSM_SERVICE_A_LB_SIZE: u32 (ro)   Maglev table size now
  *
  * APSM_CMD_INSTANCE_NEW (admin), APSM_CMD_INSTANCE_SET (admin: NAME or ID +
- * WEIGHT/STATE/LLADDR/NOCTX), APSM_CMD_INSTANCE_DEL (admin: NAME or ID),
+ * WEIGHT/STATE/LLADDR/NOCTX/FPRINT_TTL), APSM_CMD_INSTANCE_DEL (admin:
+ * NAME or ID),
  * APSM_CMD_INSTANCE_GET (NAME or ID, or dump; dump filter: SERVICE)
  *   APSM_A_INSTANCE: NESTED
  *     APSM_INSTANCE_A_NAME: string [req NEW]
@@ -72,6 +93,20 @@
  *     APSM_INSTANCE_A_RX_PACKETS, _RX_BYTES: u64 (ro)  NF -> module
  *     APSM_INSTANCE_A_FLOWS: u32 (ro)    RDS entries whose path names it
  *     APSM_INSTANCE_A_DROPS: u64 (ro)    frames it could not be given
+ *     APSM_INSTANCE_A_FPRINT_TTL: u32    proxy: fingerprint lifetime, ms,
+ *                                        10..10000, default 500
+ *     APSM_INSTANCE_A_REC_KEY, _REC_LEARNED, _REC_FPRINT: u64 (ro) proxy:
+ *                                        frames back from the NF whose
+ *                                        context was recovered by their
+ *                                        unchanged key / a learned
+ *                                        rewritten key / their fingerprint
+ *     APSM_INSTANCE_A_UNRECOVERED: u64 (ro) proxy: frames back without
+ *                                        context (NOCTX policy applied)
+ *     APSM_INSTANCE_A_FPRINT_ENTRIES: u32 (ro) fingerprints in flight now
+ *     APSM_INSTANCE_A_FPRINT_SIZE: u32 (ro)  fingerprint table size
+ *     APSM_INSTANCE_A_FPRINT_EVICTIONS: u64 (ro) entries overwritten early
+ *     APSM_INSTANCE_A_FPRINT_COLLISIONS: u64 (ro) one fingerprint, two
+ *                                        flows (made ambiguous, refused)
  *
  * APSM_CMD_CHAIN_NEW (admin), APSM_CMD_CHAIN_DEL (admin: NAME),
  * APSM_CMD_CHAIN_GET (NAME, or dump)
@@ -175,6 +210,7 @@ enum apsm_cmd {
 	APSM_CMD_FLOW_INSTALL,
 	APSM_CMD_STATS_GET,
 	APSM_CMD_RDS_NOTIFY,
+	APSM_CMD_PEER_SET,
 	__APSM_CMD_MAX
 };
 #define APSM_CMD_MAX (__APSM_CMD_MAX - 1)
@@ -204,9 +240,50 @@ enum apsm_node_attrs {
 	APSM_NODE_A_TIMEOUT_UDP,
 	APSM_NODE_A_TIMEOUT_OTHER,
 	APSM_NODE_A_GENERATION,
+	APSM_NODE_A_HOLD_MS,
+	APSM_NODE_A_HOLD_MAX,
+	APSM_NODE_A_HOLD_FLOW_MAX,
+	APSM_NODE_A_HOLD_EXPIRE,
+	APSM_NODE_A_HOLD_COUNT,
+	APSM_NODE_A_PEERDOWN,
 	__APSM_NODE_A_MAX
 };
 #define APSM_NODE_A_MAX (__APSM_NODE_A_MAX - 1)
+
+enum apsm_hold_action {
+	APSM_HOLD_PASS = 1,	/* let it go on plain (not steered) */
+	APSM_HOLD_DROP,		/* drop it */
+	__APSM_HOLD_MAX
+};
+
+enum apsm_peerdown_policy {
+	APSM_PEERDOWN_DROP = 1,	/* drop their packets, keep the entries */
+	APSM_PEERDOWN_REPIN,	/* re-pick stateless hops, drop stateful */
+	__APSM_PEERDOWN_MAX
+};
+
+enum apsm_peer_state {
+	APSM_PEER_UP = 1,
+	APSM_PEER_DOWN,
+	__APSM_PEER_STATE_MAX
+};
+
+/* Replication figures of one peer, u64 each, in APSM_PEER_A_REPL. */
+enum apsm_peer_repl_attrs {
+	APSM_PEER_REPL_A_UNSPEC,
+	APSM_PEER_REPL_A_PAD,
+	APSM_PEER_REPL_A_UPDATES_TX,	/* RDS updates sent to it */
+	APSM_PEER_REPL_A_UPDATES_RX,	/* RDS updates received from it */
+	APSM_PEER_REPL_A_BATCHES_TX,	/* datagrams sent to it */
+	APSM_PEER_REPL_A_BATCHES_RX,	/* datagrams received from it */
+	APSM_PEER_REPL_A_AUTH_FAIL,	/* rejected: authentication */
+	APSM_PEER_REPL_A_REPLAY,	/* rejected: replayed or old */
+	APSM_PEER_REPL_A_RESYNC,	/* full resyncs with it */
+	APSM_PEER_REPL_A_LAST_RX_MS,	/* ms since it was last heard */
+	APSM_PEER_REPL_A_LAG_MS,	/* replication lag estimate, ms */
+	__APSM_PEER_REPL_A_MAX
+};
+#define APSM_PEER_REPL_A_MAX (__APSM_PEER_REPL_A_MAX - 1)
 
 enum apsm_peer_attrs {
 	APSM_PEER_A_UNSPEC,
@@ -216,6 +293,8 @@ enum apsm_peer_attrs {
 	APSM_PEER_A_TX_PACKETS,
 	APSM_PEER_A_RX_PACKETS,
 	APSM_PEER_A_PAD,
+	APSM_PEER_A_STATE,
+	APSM_PEER_A_REPL,
 	__APSM_PEER_A_MAX
 };
 #define APSM_PEER_A_MAX (__APSM_PEER_A_MAX - 1)
@@ -287,6 +366,15 @@ enum apsm_instance_attrs {
 	APSM_INSTANCE_A_FLOWS,
 	APSM_INSTANCE_A_DROPS,
 	APSM_INSTANCE_A_PAD,
+	APSM_INSTANCE_A_FPRINT_TTL,
+	APSM_INSTANCE_A_REC_KEY,
+	APSM_INSTANCE_A_REC_LEARNED,
+	APSM_INSTANCE_A_REC_FPRINT,
+	APSM_INSTANCE_A_UNRECOVERED,
+	APSM_INSTANCE_A_FPRINT_ENTRIES,
+	APSM_INSTANCE_A_FPRINT_SIZE,
+	APSM_INSTANCE_A_FPRINT_EVICTIONS,
+	APSM_INSTANCE_A_FPRINT_COLLISIONS,
 	__APSM_INSTANCE_A_MAX
 };
 #define APSM_INSTANCE_A_MAX (__APSM_INSTANCE_A_MAX - 1)
@@ -392,6 +480,13 @@ enum apsm_stats_attrs {
 	APSM_STATS_A_PASS_NONIP,
 	APSM_STATS_A_PASS_FRAG,
 	APSM_STATS_A_POLICY_FULL,	/* policy add refused: table full */
+	APSM_STATS_A_HOLD_HELD,		/* return packets held (holdq) */
+	APSM_STATS_A_HOLD_RELEASED,	/* held, released: entry came */
+	APSM_STATS_A_HOLD_TIMEOUT,	/* held, deadline passed */
+	APSM_STATS_A_HOLD_OVERFLOW,	/* not held: node-wide cap */
+	APSM_STATS_A_HOLD_OVERFLOW_FLOW,	/* not held: per-flow cap */
+	APSM_STATS_A_PEERDOWN_DROP,	/* pinned to a down peer: dropped */
+	APSM_STATS_A_PEERDOWN_REPIN,	/* pinned to a down peer: re-picked */
 	__APSM_STATS_A_MAX
 };
 #define APSM_STATS_A_MAX (__APSM_STATS_A_MAX - 1)

@@ -11,6 +11,7 @@ int main(void)
 {
 	test_args();
 	test_json();
+	test_apsmd_wire();
 	printf("%u passed, %u failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }

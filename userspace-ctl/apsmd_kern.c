@@ -1,0 +1,581 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * apsmd's kernel side: node setup (id, fabric port, peers) and every
+ * request to the apsm family (nl.c's socket), plus a second socket that
+ * listens to the "rds" and "events" groups. RDS notifications go to the
+ * sync module, instance events of this node to the inventory. A socket
+ * overflow (ENOBUFS) is counted and repaired by a dump resync of both.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "apsmd.h"
+#include "args.h"
+#include "nl.h"
+
+static struct mnl_socket *mcsk;
+static uint32_t fabric_ifindex;
+
+static bool kerr_is(int e)
+{
+	const char *s = strerror(e);
+
+	return !strncmp(ctl_error(), s, strlen(s));
+}
+
+int apsmd_kern_peer_add(const struct apsmd_peer *p)
+{
+	struct nlmsghdr *nlh = nl_msg(APSM_CMD_PEER_NEW, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, APSM_A_PEER);
+
+	mnl_attr_put_u32(nlh, APSM_PEER_A_ID, p->id);
+	mnl_attr_put_u32(nlh, APSM_PEER_A_IFINDEX, fabric_ifindex);
+	mnl_attr_put(nlh, APSM_PEER_A_LLADDR, 6, p->lladdr);
+	mnl_attr_nest_end(nlh, nest);
+	if (nl_request(nlh, NULL, NULL) && !kerr_is(EEXIST)) {
+		apsmd_log("peer add %u: %s", p->id, ctl_error());
+		return -1;
+	}
+	return 0;
+}
+
+void apsmd_kern_peer_del(uint32_t id)
+{
+	struct nlmsghdr *nlh = nl_msg(APSM_CMD_PEER_DEL, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, APSM_A_PEER);
+
+	mnl_attr_put_u32(nlh, APSM_PEER_A_ID, id);
+	mnl_attr_nest_end(nlh, nest);
+	if (nl_request(nlh, NULL, NULL))
+		apsmd_log("peer del %u: %s", id, ctl_error());
+}
+
+int apsmd_kern_peer_state(uint32_t id, uint8_t state)
+{
+	struct nlmsghdr *nlh = nl_msg(APSM_CMD_PEER_SET, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, APSM_A_PEER);
+
+	mnl_attr_put_u32(nlh, APSM_PEER_A_ID, id);
+	mnl_attr_put_u8(nlh, APSM_PEER_A_STATE, state);
+	mnl_attr_nest_end(nlh, nest);
+	if (nl_request(nlh, NULL, NULL)) {
+		apsmd_log("peer %u state %s: %s", id,
+			  state == APSM_PEER_DOWN ? "down" : "up", ctl_error());
+		return -1;
+	}
+	return 0;
+}
+
+int apsmd_kern_peer_repl(const struct apsmd_pstate *p, uint64_t now_ms)
+{
+	struct nlmsghdr *nlh = nl_msg(APSM_CMD_PEER_SET, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, APSM_A_PEER), *r;
+
+	mnl_attr_put_u32(nlh, APSM_PEER_A_ID, p->id);
+	r = mnl_attr_nest_start(nlh, APSM_PEER_A_REPL);
+	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_UPDATES_TX, p->tx_entries);
+	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_UPDATES_RX, p->rx_entries);
+	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_BATCHES_TX, p->tx_dgrams);
+	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_BATCHES_RX, p->rx_dgrams);
+	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_AUTH_FAIL, p->auth_fail);
+	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_REPLAY, p->replayed);
+	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_RESYNC, p->resyncs);
+	if (p->last_rx_ms)
+		mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_LAST_RX_MS,
+				 now_ms - p->last_rx_ms);
+	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_LAG_MS, p->lag_ms);
+	mnl_attr_nest_end(nlh, r);
+	mnl_attr_nest_end(nlh, nest);
+	return nl_request(nlh, NULL, NULL) ? -1 : 0;
+}
+
+int apsmd_kern_setup(void)
+{
+	const struct apsmd_conf *c = &apsmd.conf;
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	unsigned int i;
+
+	fabric_ifindex = if_nametoindex(c->fabric_dev);
+	if (!fabric_ifindex) {
+		apsmd_log("FabricDevice %s: %s", c->fabric_dev, strerror(errno));
+		return -1;
+	}
+	nlh = nl_msg(APSM_CMD_NODE_SET, 0);
+	nest = mnl_attr_nest_start(nlh, APSM_A_NODE);
+	mnl_attr_put_u32(nlh, APSM_NODE_A_ID, c->id);
+	mnl_attr_nest_end(nlh, nest);
+	if (nl_request(nlh, NULL, NULL)) {
+		apsmd_log("node set id %u: %s", c->id, ctl_error());
+		return -1;
+	}
+	nlh = nl_msg(APSM_CMD_PORT_NEW, 0);
+	nest = mnl_attr_nest_start(nlh, APSM_A_PORT);
+	mnl_attr_put_u32(nlh, APSM_PORT_A_IFINDEX, fabric_ifindex);
+	mnl_attr_put_u8(nlh, APSM_PORT_A_ROLE, APSM_PORT_FABRIC);
+	mnl_attr_nest_end(nlh, nest);
+	if (nl_request(nlh, NULL, NULL) && !kerr_is(EEXIST)) {
+		apsmd_log("port add %s role fabric: %s", c->fabric_dev,
+			  ctl_error());
+		return -1;
+	}
+	for (i = 0; i < c->n_peers; i++)
+		if (apsmd_kern_peer_add(&c->peers[i]))
+			return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------ flows */
+
+static const uint8_t flow_kind[APSM_FLOW_A_MAX + 1] = {
+	[APSM_FLOW_A_FAMILY] = NLK_U8,
+	[APSM_FLOW_A_PROTO] = NLK_U8,
+	[APSM_FLOW_A_SPORT] = NLK_U16,
+	[APSM_FLOW_A_DPORT] = NLK_U16,
+	[APSM_FLOW_A_DIR] = NLK_U8,
+	[APSM_FLOW_A_SPI] = NLK_U32,
+	[APSM_FLOW_A_ORIGIN] = NLK_U32,
+	[APSM_FLOW_A_VERSION] = NLK_U64,
+	[APSM_FLOW_A_OP] = NLK_U8,
+};
+
+/* An APSM_A_FLOW nest into f. 0 or -1 (malformed). */
+static int flow_from_nest(const struct nlattr *nest, struct apsmd_flow *f)
+{
+	const struct nlattr *tb[APSM_FLOW_A_MAX + 1];
+	size_t al;
+	uint16_t pl;
+
+	nl_parse_nest(nest, flow_kind, APSM_FLOW_A_MAX, tb);
+	memset(f, 0, sizeof(*f));
+	f->family = nl_u8(tb[APSM_FLOW_A_FAMILY]);
+	al = f->family == AF_INET ? 4 : f->family == AF_INET6 ? 16 : 0;
+	if (!al || !tb[APSM_FLOW_A_SRC] || !tb[APSM_FLOW_A_DST] ||
+	    mnl_attr_get_payload_len(tb[APSM_FLOW_A_SRC]) != al ||
+	    mnl_attr_get_payload_len(tb[APSM_FLOW_A_DST]) != al)
+		return -1;
+	memcpy(f->src, mnl_attr_get_payload(tb[APSM_FLOW_A_SRC]), al);
+	memcpy(f->dst, mnl_attr_get_payload(tb[APSM_FLOW_A_DST]), al);
+	f->op = tb[APSM_FLOW_A_OP] ? nl_u8(tb[APSM_FLOW_A_OP]) : APSM_RDS_OP_NEW;
+	f->proto = nl_u8(tb[APSM_FLOW_A_PROTO]);
+	f->dir = nl_u8(tb[APSM_FLOW_A_DIR]);
+	f->sport = nl_u16(tb[APSM_FLOW_A_SPORT]);
+	f->dport = nl_u16(tb[APSM_FLOW_A_DPORT]);
+	f->spi = nl_u32(tb[APSM_FLOW_A_SPI]);
+	f->origin = nl_u32(tb[APSM_FLOW_A_ORIGIN]);
+	f->version = nl_u64(tb[APSM_FLOW_A_VERSION]);
+	if (tb[APSM_FLOW_A_PATH]) {
+		pl = mnl_attr_get_payload_len(tb[APSM_FLOW_A_PATH]);
+		if (pl % 4 || pl / 4 > APSM_PATH_MAX)
+			return -1;
+		f->npath = pl / 4;
+		memcpy(f->path, mnl_attr_get_payload(tb[APSM_FLOW_A_PATH]), pl);
+	}
+	return 0;
+}
+
+void apsmd_kern_install(const struct apsmd_flow *f, unsigned int n)
+{
+	struct nlmsghdr *nlh;
+	unsigned int i;
+
+	if (!n)
+		return;
+	nlh = nl_msg(APSM_CMD_FLOW_INSTALL, 0);
+	for (i = 0; i < n; i++) {
+		size_t al = f[i].family == AF_INET ? 4 : 16;
+		struct nlattr *nest = mnl_attr_nest_start(nlh, APSM_A_FLOW);
+
+		mnl_attr_put_u8(nlh, APSM_FLOW_A_FAMILY, f[i].family);
+		mnl_attr_put_u8(nlh, APSM_FLOW_A_PROTO, f[i].proto);
+		mnl_attr_put(nlh, APSM_FLOW_A_SRC, al, f[i].src);
+		mnl_attr_put(nlh, APSM_FLOW_A_DST, al, f[i].dst);
+		mnl_attr_put_u16(nlh, APSM_FLOW_A_SPORT, f[i].sport);
+		mnl_attr_put_u16(nlh, APSM_FLOW_A_DPORT, f[i].dport);
+		mnl_attr_put_u8(nlh, APSM_FLOW_A_DIR, f[i].dir);
+		mnl_attr_put_u32(nlh, APSM_FLOW_A_SPI, f[i].spi);
+		mnl_attr_put(nlh, APSM_FLOW_A_PATH, 4 * f[i].npath, f[i].path);
+		mnl_attr_put_u32(nlh, APSM_FLOW_A_ORIGIN, f[i].origin);
+		mnl_attr_put_u64(nlh, APSM_FLOW_A_VERSION, f[i].version);
+		mnl_attr_put_u8(nlh, APSM_FLOW_A_OP, f[i].op);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	if (nl_request(nlh, NULL, NULL)) {
+		apsmd.c.install_fail++;
+		apsmd_log("flow install (%u entries): %s", n, ctl_error());
+		return;
+	}
+	apsmd.c.received += n;
+}
+
+struct flow_dump {
+	void (*cb)(const struct apsmd_flow *f, void *arg);
+	void *arg;
+};
+
+static int flow_dump_one(const struct nlmsghdr *nlh, void *arg)
+{
+	struct flow_dump *fd = arg;
+	const struct nlattr *a;
+	struct apsmd_flow f;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
+		return 0;
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) != APSM_A_FLOW)
+			continue;
+		if (flow_from_nest(a, &f)) {
+			apsmd.c.bad_format++;
+			continue;
+		}
+		f.op = APSM_RDS_OP_NEW;
+		fd->cb(&f, fd->arg);
+	}
+	return 0;
+}
+
+int apsmd_kern_flows(void (*cb)(const struct apsmd_flow *f, void *arg),
+		     void *arg)
+{
+	struct flow_dump fd = { cb, arg };
+
+	if (nl_dump(nl_msg(APSM_CMD_FLOW_GET, 0), flow_dump_one, &fd)) {
+		apsmd_log("flow dump: %s", ctl_error());
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ instances */
+
+static const uint8_t inst_kind[APSM_INSTANCE_A_MAX + 1] = {
+	[APSM_INSTANCE_A_NAME] = NLK_STR,
+	[APSM_INSTANCE_A_ID] = NLK_U32,
+	[APSM_INSTANCE_A_SERVICE] = NLK_STR,
+	[APSM_INSTANCE_A_NODE] = NLK_U32,
+	[APSM_INSTANCE_A_MODE] = NLK_U8,
+	[APSM_INSTANCE_A_WEIGHT] = NLK_U32,
+	[APSM_INSTANCE_A_STATE] = NLK_U8,
+};
+
+static int inst_from_msg(const struct nlmsghdr *nlh, struct apsmd_inst *r)
+{
+	const struct nlattr *tb[APSM_INSTANCE_A_MAX + 1];
+	const struct nlattr *nest = nl_attr(nlh, APSM_A_INSTANCE);
+	const char *s;
+
+	if (!nest)
+		return -1;
+	nl_parse_nest(nest, inst_kind, APSM_INSTANCE_A_MAX, tb);
+	memset(r, 0, sizeof(*r));
+	r->op = APSMD_INST_OP_SET;
+	r->id = nl_u32(tb[APSM_INSTANCE_A_ID]);
+	r->node = nl_u32(tb[APSM_INSTANCE_A_NODE]);
+	r->mode = nl_u8(tb[APSM_INSTANCE_A_MODE]);
+	r->weight = nl_u32(tb[APSM_INSTANCE_A_WEIGHT]);
+	r->state = nl_u8(tb[APSM_INSTANCE_A_STATE]);
+	s = nl_str(tb[APSM_INSTANCE_A_NAME]);
+	if (s)
+		snprintf(r->name, sizeof(r->name), "%s", s);
+	s = nl_str(tb[APSM_INSTANCE_A_SERVICE]);
+	if (s)
+		snprintf(r->service, sizeof(r->service), "%s", s);
+	return r->id && r->node ? 0 : -1;
+}
+
+struct inst_dump {
+	struct apsmd_inst *out;
+	unsigned int n, max;
+};
+
+static int inst_dump_one(const struct nlmsghdr *nlh, void *arg)
+{
+	struct inst_dump *d = arg;
+
+	if (d->n < d->max && !inst_from_msg(nlh, &d->out[d->n]))
+		d->n++;
+	return 0;
+}
+
+int apsmd_kern_insts(struct apsmd_inst *out, unsigned int max)
+{
+	struct inst_dump d = { out, 0, max };
+
+	if (nl_dump(nl_msg(APSM_CMD_INSTANCE_GET, 0), inst_dump_one, &d)) {
+		apsmd_log("instance dump: %s", ctl_error());
+		return -1;
+	}
+	return d.n;
+}
+
+static int inst_set(uint32_t id, const uint32_t *weight, const uint8_t *state)
+{
+	struct nlmsghdr *nlh = nl_msg(APSM_CMD_INSTANCE_SET, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, APSM_A_INSTANCE);
+
+	mnl_attr_put_u32(nlh, APSM_INSTANCE_A_ID, id);
+	if (weight)
+		mnl_attr_put_u32(nlh, APSM_INSTANCE_A_WEIGHT, *weight);
+	if (state)
+		mnl_attr_put_u8(nlh, APSM_INSTANCE_A_STATE, *state);
+	mnl_attr_nest_end(nlh, nest);
+	return nl_request(nlh, NULL, NULL);
+}
+
+int apsmd_kern_inst_state(uint32_t id, uint8_t state)
+{
+	if (inst_set(id, NULL, &state)) {
+		apsmd_log("instance %u state %u: %s", id, state, ctl_error());
+		return -1;
+	}
+	return 0;
+}
+
+static int inst_new(const struct apsmd_inst *r, const char *name)
+{
+	struct nlmsghdr *nlh = nl_msg(APSM_CMD_INSTANCE_NEW, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, APSM_A_INSTANCE);
+
+	mnl_attr_put_strz(nlh, APSM_INSTANCE_A_NAME, name);
+	mnl_attr_put_u32(nlh, APSM_INSTANCE_A_ID, r->id);
+	mnl_attr_put_strz(nlh, APSM_INSTANCE_A_SERVICE, r->service);
+	mnl_attr_put_u32(nlh, APSM_INSTANCE_A_NODE, r->node);
+	if (r->mode)
+		mnl_attr_put_u8(nlh, APSM_INSTANCE_A_MODE, r->mode);
+	if (r->weight)
+		mnl_attr_put_u32(nlh, APSM_INSTANCE_A_WEIGHT, r->weight);
+	if (r->state)
+		mnl_attr_put_u8(nlh, APSM_INSTANCE_A_STATE, r->state);
+	mnl_attr_nest_end(nlh, nest);
+	return nl_request(nlh, NULL, NULL);
+}
+
+static int service_new(const char *name)
+{
+	struct nlmsghdr *nlh = nl_msg(APSM_CMD_SERVICE_NEW, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, APSM_A_SERVICE);
+
+	mnl_attr_put_strz(nlh, APSM_SERVICE_A_NAME, name);
+	mnl_attr_nest_end(nlh, nest);
+	if (nl_request(nlh, NULL, NULL) && !kerr_is(EEXIST))
+		return -1;
+	apsmd_log("created service %s for a remote instance", name);
+	return 0;
+}
+
+/* Update in place when the id exists (weight, state: what may change);
+ * otherwise create it, making its service if this node lacks it, and
+ * renaming it NAME.nNODE if this node uses its name already.
+ */
+int apsmd_kern_inst_apply(const struct apsmd_inst *r)
+{
+	char alt[APSM_NAME_MAX];
+	const uint32_t *w = r->weight ? &r->weight : NULL;
+	const uint8_t *st = r->state ? &r->state : NULL;
+
+	if (!inst_set(r->id, w, st))
+		return 0;
+	if (!kerr_is(ENOENT) && !kerr_is(ENODEV))
+		goto err;
+	if (!inst_new(r, r->name))
+		return 0;
+	if (kerr_is(ENOENT) && !service_new(r->service) && !inst_new(r, r->name))
+		return 0;
+	if (kerr_is(EEXIST)) {
+		snprintf(alt, sizeof(alt), "%.*s.n%u", 20, r->name, r->node);
+		if (!inst_new(r, alt))
+			return 0;
+	}
+err:
+	apsmd_log("remote instance %s (id %u, node %u): %s", r->name, r->id,
+		  r->node, ctl_error());
+	return -1;
+}
+
+int apsmd_kern_inst_del(uint32_t id)
+{
+	struct nlmsghdr *nlh = nl_msg(APSM_CMD_INSTANCE_DEL, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, APSM_A_INSTANCE);
+
+	mnl_attr_put_u32(nlh, APSM_INSTANCE_A_ID, id);
+	mnl_attr_nest_end(nlh, nest);
+	if (nl_request(nlh, NULL, NULL) && !kerr_is(ENOENT)) {
+		apsmd_log("instance del %u: %s", id, ctl_error());
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ multicast */
+
+struct groups {
+	uint32_t rds, events;
+};
+
+static int mc_resolve_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *a, *g, *x;
+	struct groups *gr = arg;
+
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) != CTRL_ATTR_MCAST_GROUPS)
+			continue;
+		mnl_attr_for_each_nested(g, a) {
+			const char *name = NULL;
+			uint32_t gid = 0;
+
+			mnl_attr_for_each_nested(x, g) {
+				if (mnl_attr_get_type(x) == CTRL_ATTR_MCAST_GRP_NAME &&
+				    mnl_attr_validate(x, MNL_TYPE_NUL_STRING) == 0)
+					name = mnl_attr_get_str(x);
+				if (mnl_attr_get_type(x) == CTRL_ATTR_MCAST_GRP_ID &&
+				    mnl_attr_validate(x, MNL_TYPE_U32) == 0)
+					gid = mnl_attr_get_u32(x);
+			}
+			if (name && !strcmp(name, APSM_MCGRP_RDS))
+				gr->rds = gid;
+			if (name && !strcmp(name, APSM_MCGRP_EVENTS))
+				gr->events = gid;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+/* A second netlink socket, only for the groups, so that requests on nl.c's
+ * socket never swallow notifications. Its receive buffer is NetlinkRcvbuf
+ * (APSMD_NL_RCVBUF in the environment overrides it: tests shrink it to
+ * provoke ENOBUFS).
+ */
+int apsmd_kern_mc_open(void)
+{
+	char buf[8192];
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *g;
+	struct groups gr = { 0, 0 };
+	int rcvbuf = apsmd.conf.nl_rcvbuf, fl;
+	const char *env = getenv("APSMD_NL_RCVBUF");
+	ssize_t n;
+
+	if (env && atoi(env) > 0)
+		rcvbuf = atoi(env);
+	mcsk = mnl_socket_open(NETLINK_GENERIC);
+	if (!mcsk || mnl_socket_bind(mcsk, 0, MNL_SOCKET_AUTOPID) < 0) {
+		apsmd_log("netlink socket: %s", strerror(errno));
+		return -1;
+	}
+	apsmd.mc = mnl_socket_get_fd(mcsk);
+	if (setsockopt(apsmd.mc, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		setsockopt(apsmd.mc, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			   sizeof(rcvbuf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = 1;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = CTRL_CMD_GETFAMILY;
+	g->version = 1;
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, APSM_GENL_NAME);
+	errno = 0;
+	if (mnl_socket_sendto(mcsk, nlh, nlh->nlmsg_len) < 0)
+		goto err;
+	n = mnl_socket_recvfrom(mcsk, buf, sizeof(buf));
+	if (n < 0 || mnl_cb_run(buf, n, 1, mnl_socket_get_portid(mcsk),
+				mc_resolve_cb, &gr) < 0 || !gr.rds || !gr.events)
+		goto err;
+	if (mnl_socket_setsockopt(mcsk, NETLINK_ADD_MEMBERSHIP, &gr.rds,
+				  sizeof(gr.rds)) < 0 ||
+	    mnl_socket_setsockopt(mcsk, NETLINK_ADD_MEMBERSHIP, &gr.events,
+				  sizeof(gr.events)) < 0)
+		goto err;
+	fl = fcntl(apsmd.mc, F_GETFL);
+	fcntl(apsmd.mc, F_SETFL, fl | O_NONBLOCK);
+	return 0;
+err:
+	apsmd_log("cannot join the \"%s\" and \"%s\" groups: %s",
+		  APSM_MCGRP_RDS, APSM_MCGRP_EVENTS,
+		  errno ? strerror(errno) : "no such group");
+	return -1;
+}
+
+static void on_rds(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a;
+	struct apsmd_flow f;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
+		return;
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) != APSM_A_FLOW)
+			continue;
+		if (flow_from_nest(a, &f)) {
+			apsmd.c.bad_format++;
+			continue;
+		}
+		apsmd_sync_local(&f);
+	}
+}
+
+static void on_instance_event(const struct nlmsghdr *nlh, uint8_t cmd)
+{
+	struct apsmd_inst r;
+
+	if (inst_from_msg(nlh, &r) || r.node != apsmd.conf.id)
+		return;		/* remote instances are not ours to announce */
+	if (cmd == APSM_CMD_INSTANCE_DEL)
+		r.op = APSMD_INST_OP_DEL;
+	apsmd_inv_on_event(&r);
+}
+
+void apsmd_kern_on_readable(void)
+{
+	static char buf[NL_BUF_SIZE];
+	ssize_t n;
+
+	for (;;) {
+		const struct nlmsghdr *r;
+		int len;
+
+		n = recv(apsmd.mc, buf, sizeof(buf), 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				apsmd.c.enobufs++;
+				apsmd_log("netlink overflow: resyncing");
+				apsmd_sync_resync();
+				apsmd_inv_send_full(0);
+				continue;
+			}
+			break;		/* EAGAIN: drained */
+		}
+		len = n;
+		for (r = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(r, len);
+		     r = mnl_nlmsg_next(r, &len)) {
+			uint8_t cmd;
+
+			if (r->nlmsg_type < NLMSG_MIN_TYPE)
+				continue;
+			cmd = nl_cmd(r);
+			if (cmd == APSM_CMD_RDS_NOTIFY)
+				on_rds(r);
+			else if (cmd == APSM_CMD_INSTANCE_NEW ||
+				 cmd == APSM_CMD_INSTANCE_SET ||
+				 cmd == APSM_CMD_INSTANCE_DEL)
+				on_instance_event(r, cmd);
+		}
+	}
+	apsmd_sync_flush();
+}
+
+void apsmd_kern_close(void)
+{
+	if (mcsk)
+		mnl_socket_close(mcsk);
+	nl_close();
+}

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * apsmd's RDS replication.
+ *
+ *  - push: every entry the kernel notifies (new or del) is packed into the
+ *    current BATCH, sent when full and when the netlink socket is drained:
+ *    to every peer, or (gossip, cluster above GossipThreshold) to
+ *    GossipFanout random live peers with TTL GossipTTL; receivers relay
+ *    entries they had not seen (bounded seen set of entry hashes) to
+ *    GossipFanout others with TTL - 1.
+ *  - anti-entropy: every AntiEntropyInterval a DIGEST (per key-hash bucket
+ *    the sum of entry hashes) goes to a random live peer; the receiver
+ *    sends its entries of the differing buckets back and PULLs the same
+ *    buckets, so both sides end up with the winner of every entry (the
+ *    kernel keeps the newer version; tie: higher origin).
+ *  - tombstones: deletes are remembered (bounded, TombstoneTTL) so that
+ *    anti-entropy does not resurrect a deleted entry from a peer that
+ *    missed the delete: such an entry is answered with the delete.
+ *  - snapshot: a starting node PULLs everything from a ready peer and
+ *    reports ready on the SNAP_END datagram (or alone after
+ *    SnapshotTimeout when no ready peer answers).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "apsmd.h"
+
+#define FLOWS_PER_DGRAM		(APSMD_DGRAM_MAX / 36 + 1)
+#define SEEN_SLOTS		65536
+#define TOMB_SLOTS		16384
+#define TOMB_TTL_MIN_MS		30000
+
+static struct apsmd_wbuf pw;	/* local push */
+static uint64_t seen[SEEN_SLOTS];
+
+struct tomb {
+	uint64_t keyhash, version, expires;
+	uint32_t origin;
+};
+static struct tomb tombs[TOMB_SLOTS];
+
+/* the RDS as last dumped, for digests and repairs */
+static struct apsmd_flow *tab;
+static size_t ntab, captab;
+
+void apsmd_sync_init(void)
+{
+	apsmd_wire_begin(&pw, APSMD_T_BATCH);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+/* Seen before? Records it either way (direct-mapped: bounded, may forget). */
+static bool seen_check(const struct apsmd_flow *f)
+{
+	uint64_t h = apsmd_flow_hash(f) ^ f->op;
+	uint64_t *s = &seen[h % SEEN_SLOTS];
+
+	if (*s == h)
+		return true;
+	*s = h;
+	return false;
+}
+
+static uint64_t tomb_ttl(void)
+{
+	uint64_t t = 10ULL * apsmd.conf.ae_ms;
+
+	return t > TOMB_TTL_MIN_MS ? t : TOMB_TTL_MIN_MS;
+}
+
+static void tomb_put(const struct apsmd_flow *f)
+{
+	uint64_t kh = apsmd_flow_keyhash(f);
+	struct tomb *t = &tombs[kh % TOMB_SLOTS];
+
+	if (t->keyhash == kh && t->expires > apsmd_now_ms() &&
+	    apsmd_newer(t->version, t->origin, f->version, f->origin))
+		return;
+	t->keyhash = kh;
+	t->version = f->version;
+	t->origin = f->origin;
+	t->expires = apsmd_now_ms() + tomb_ttl();
+}
+
+/* Was this (older or same) version of the entry deleted recently? */
+static bool tomb_hit(const struct apsmd_flow *f)
+{
+	uint64_t kh = apsmd_flow_keyhash(f);
+	const struct tomb *t = &tombs[kh % TOMB_SLOTS];
+
+	return t->keyhash == kh && t->expires > apsmd_now_ms() &&
+	       !apsmd_newer(f->version, f->origin, t->version, t->origin);
+}
+
+static void tab_add(const struct apsmd_flow *f, void *arg)
+{
+	(void)arg;
+	if (ntab == captab) {
+		size_t nc = captab ? 2 * captab : 1024;
+		struct apsmd_flow *n = realloc(tab, nc * sizeof(*tab));
+
+		if (!n)
+			return;
+		tab = n;
+		captab = nc;
+	}
+	tab[ntab++] = *f;
+}
+
+static int tab_load(void)
+{
+	ntab = 0;
+	return apsmd_kern_flows(tab_add, NULL);
+}
+
+static void digest_of_tab(uint64_t *sum)
+{
+	size_t i;
+
+	memset(sum, 0, APSMD_BUCKETS * sizeof(*sum));
+	for (i = 0; i < ntab; i++)
+		sum[apsmd_bucket(&tab[i])] += apsmd_flow_hash(&tab[i]);
+}
+
+/* Send the dumped entries of the buckets in bm (all if NULL) to peer as
+ * repairs. Returns the number of entries.
+ */
+static uint64_t send_buckets(uint32_t peer, const uint8_t *bm)
+{
+	static struct apsmd_wbuf w;
+	uint64_t n = 0;
+	size_t i;
+
+	apsmd_wire_begin(&w, APSMD_T_BATCH);
+	for (i = 0; i < ntab; i++) {
+		unsigned int b = apsmd_bucket(&tab[i]);
+
+		if (bm && !(bm[b / 8] & (1 << (b % 8))))
+			continue;
+		if (apsmd_wire_add(&w, &tab[i]) == 1) {
+			apsmd_send_to(&w, peer, 0, APSMD_F_REPAIR);
+			apsmd_wire_add(&w, &tab[i]);
+		}
+		n++;
+	}
+	if (w.count)
+		apsmd_send_to(&w, peer, 0, APSMD_F_REPAIR);
+	apsmd.c.ae_repair_sent += n;
+	return n;
+}
+
+/* ------------------------------------------------------------ push */
+
+void apsmd_sync_flush(void)
+{
+	if (!pw.count)
+		return;
+	apsmd.c.sent += pw.count;
+	apsmd.c.batches_sent++;
+	apsmd.dirty = true;
+	if (apsmd_gossip())
+		apsmd_send_fanout(&pw, apsmd.conf.gossip_fanout, 0,
+				  apsmd.conf.gossip_ttl, 0);
+	else
+		apsmd_send_all(&pw, 0, 0, 0);
+}
+
+static void push(const struct apsmd_flow *f)
+{
+	int r = apsmd_wire_add(&pw, f);
+
+	if (r == 1) {
+		apsmd_sync_flush();
+		r = apsmd_wire_add(&pw, f);
+	}
+	if (r)
+		apsmd.c.bad_format++;
+}
+
+void apsmd_sync_local(const struct apsmd_flow *f)
+{
+	if (f->op == APSM_RDS_OP_DEL)
+		tomb_put(f);
+	seen_check(f);
+	push(f);
+}
+
+static void push_own(const struct apsmd_flow *f, void *arg)
+{
+	(void)arg;
+	if (f->origin == apsmd.conf.id)
+		push(f);
+}
+
+void apsmd_sync_resync(void)
+{
+	apsmd.c.resyncs++;
+	apsmd.dirty = true;
+	apsmd_kern_flows(push_own, NULL);
+	apsmd_sync_flush();
+}
+
+/* ------------------------------------------------------------ receive */
+
+static void note_lag(struct apsmd_pstate *ps, const struct apsmd_flow *f)
+{
+	uint64_t now = apsmd_wall_ms(), t = f->version >> 16;
+
+	if (f->op != APSM_RDS_OP_NEW || t > now || now - t > 3600000)
+		return;
+	apsmd.c.lag_ms_last = now - t;
+	if (apsmd.c.lag_ms_last > apsmd.c.lag_ms_max)
+		apsmd.c.lag_ms_max = apsmd.c.lag_ms_last;
+	if (ps)
+		ps->lag_ms = now - t;
+}
+
+void apsmd_sync_on_batch(const struct apsmd_hdr *h, const uint8_t *body,
+			 size_t blen)
+{
+	static struct apsmd_flow f[FLOWS_PER_DGRAM], inst[FLOWS_PER_DGRAM];
+	static struct apsmd_wbuf relay, back;
+	struct apsmd_pstate *ps = apsmd_pstate(h->sender);
+	bool repair = h->flags & APSMD_F_REPAIR;
+	unsigned int n, i, ni = 0;
+
+	if (apsmd_wire_flows(body, blen, h->count, f, FLOWS_PER_DGRAM, &n)) {
+		apsmd.c.bad_format++;
+		return;
+	}
+	apsmd.c.batches_received++;
+	apsmd_wire_begin(&relay, APSMD_T_BATCH);
+	apsmd_wire_begin(&back, APSMD_T_BATCH);
+	for (i = 0; i < n; i++) {
+		if (ps)
+			ps->rx_entries++;
+		if (repair) {
+			apsmd.c.ae_repair_received++;
+			if (f[i].op == APSM_RDS_OP_NEW && tomb_hit(&f[i])) {
+				/* deleted here: tell the sender */
+				struct apsmd_flow del = f[i];
+
+				apsmd.c.tombstone_hits++;
+				del.op = APSM_RDS_OP_DEL;
+				if (apsmd_wire_add(&back, &del) == 1) {
+					apsmd_send_to(&back, h->sender, 0,
+						      APSMD_F_REPAIR);
+					apsmd_wire_add(&back, &del);
+				}
+				continue;
+			}
+		} else {
+			note_lag(ps, &f[i]);
+			if (seen_check(&f[i])) {
+				apsmd.c.dup_suppressed++;
+				continue;
+			}
+			if (h->ttl > 1 && apsmd_gossip()) {
+				if (apsmd_wire_add(&relay, &f[i]) == 1) {
+					apsmd_send_fanout(&relay, apsmd.conf.gossip_fanout,
+							  h->sender, h->ttl - 1, 0);
+					apsmd_wire_add(&relay, &f[i]);
+				}
+				apsmd.c.relayed++;
+			}
+		}
+		if (f[i].op == APSM_RDS_OP_DEL)
+			tomb_put(&f[i]);
+		inst[ni++] = f[i];
+	}
+	if (relay.count)
+		apsmd_send_fanout(&relay, apsmd.conf.gossip_fanout, h->sender,
+				  h->ttl - 1, 0);
+	if (back.count)
+		apsmd_send_to(&back, h->sender, 0, APSMD_F_REPAIR);
+	apsmd_kern_install(inst, ni);
+	if ((h->flags & APSMD_F_SNAP_END) && !apsmd.ready)
+		apsmd_set_ready("snapshot installed");
+}
+
+/* ------------------------------------------------------------ anti-entropy */
+
+void apsmd_sync_ae_round(void)
+{
+	static struct apsmd_wbuf w;
+	uint64_t sum[APSMD_BUCKETS];
+	uint8_t b[APSMD_DIGEST_LEN];
+	uint32_t peer;
+	unsigned int i;
+
+	if (!apsmd.ready)
+		return;
+	peer = apsmd_random_live_peer(true);
+	if (!peer || tab_load())
+		return;
+	digest_of_tab(sum);
+	memset(b, 0, sizeof(b));
+	apsmd_put32(b, ntab > UINT32_MAX ? UINT32_MAX : ntab);
+	for (i = 0; i < APSMD_BUCKETS; i++)
+		apsmd_put64(b + 8 + 8 * i, sum[i]);
+	apsmd_wire_begin(&w, APSMD_T_DIGEST);
+	apsmd_wire_raw(&w, b, sizeof(b));
+	w.count = APSMD_BUCKETS;
+	apsmd_send_to(&w, peer, 0, 0);
+	apsmd.c.ae_rounds++;
+	apsmd.dirty = true;
+}
+
+static void send_pull(uint32_t peer, uint8_t what, const uint8_t *bm)
+{
+	static struct apsmd_wbuf w;
+	uint8_t b[APSMD_PULL_LEN];
+
+	memset(b, 0, sizeof(b));
+	b[0] = what;
+	if (bm)
+		memcpy(b + 8, bm, APSMD_BUCKETS / 8);
+	apsmd_wire_begin(&w, APSMD_T_PULL);
+	apsmd_wire_raw(&w, b, sizeof(b));
+	apsmd_send_to(&w, peer, 0, 0);
+}
+
+void apsmd_sync_on_digest(const struct apsmd_hdr *h, const uint8_t *body,
+			  size_t blen)
+{
+	uint64_t sum[APSMD_BUCKETS];
+	uint8_t bm[APSMD_BUCKETS / 8];
+	unsigned int i, diff = 0;
+
+	if (blen != APSMD_DIGEST_LEN || h->count != APSMD_BUCKETS) {
+		apsmd.c.bad_format++;
+		return;
+	}
+	apsmd.c.ae_digests_received++;
+	if (!apsmd.ready || tab_load())
+		return;		/* a starting node has nothing to compare */
+	digest_of_tab(sum);
+	memset(bm, 0, sizeof(bm));
+	for (i = 0; i < APSMD_BUCKETS; i++) {
+		if (sum[i] != apsmd_get64(body + 8 + 8 * i)) {
+			bm[i / 8] |= 1 << (i % 8);
+			diff++;
+		}
+	}
+	if (!diff)
+		return;
+	apsmd.c.ae_diff_buckets += diff;
+	send_buckets(h->sender, bm);
+	send_pull(h->sender, APSMD_PULL_RANGES, bm);
+	apsmd.c.ae_pulls++;
+}
+
+void apsmd_sync_on_pull(const struct apsmd_hdr *h, const uint8_t *body,
+			size_t blen)
+{
+	static struct apsmd_wbuf w;
+
+	if (blen != APSMD_PULL_LEN) {
+		apsmd.c.bad_format++;
+		return;
+	}
+	switch (body[0]) {
+	case APSMD_PULL_RANGES:
+		if (!tab_load())
+			send_buckets(h->sender, body + 8);
+		break;
+	case APSMD_PULL_FULL:
+		if (!apsmd.ready || tab_load())
+			return;	/* not a good source yet: it will ask another */
+		apsmd.c.snapshot_entries += send_buckets(h->sender, NULL);
+		apsmd_inv_send_full(h->sender);
+		apsmd_wire_begin(&w, APSMD_T_BATCH);
+		apsmd_send_to(&w, h->sender, 0,
+			      APSMD_F_REPAIR | APSMD_F_SNAP_END);
+		apsmd.c.snapshots_served++;
+		if (apsmd_pstate(h->sender))
+			apsmd_pstate(h->sender)->resyncs++;
+		break;
+	case APSMD_PULL_INVENTORY:
+		apsmd_inv_send_full(h->sender);
+		break;
+	default:
+		apsmd.c.bad_format++;
+	}
+}
+
+/* ------------------------------------------------------------ snapshot */
+
+void apsmd_sync_snapshot_ask(void)
+{
+	uint64_t now = apsmd_now_ms();
+	uint32_t peer;
+
+	if (apsmd.ready)
+		return;
+	if (apsmd.snap_from && now - apsmd.snap_asked_ms < apsmd.conf.snapshot_ms)
+		return;		/* one in flight */
+	peer = apsmd_random_live_peer(true);
+	if (!peer) {
+		if (now - apsmd.start_ms >= apsmd.conf.snapshot_ms)
+			apsmd_set_ready("no ready peer to pull a snapshot from");
+		return;
+	}
+	if (apsmd.snap_from)
+		apsmd_log("no snapshot from node %u yet: asking node %u",
+			  apsmd.snap_from, peer);
+	else
+		apsmd_log("pulling a snapshot from node %u", peer);
+	apsmd.snap_from = peer;
+	apsmd.snap_asked_ms = now;
+	send_pull(peer, APSMD_PULL_FULL, NULL);
+}
