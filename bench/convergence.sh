@@ -82,7 +82,13 @@ nsx "$C" ip neigh replace 10.1.0.1 dev eth0 nud permanent \
 # ------------------------------------------------------------- apsmd
 "$D" genkey >"$work/cluster.key"
 pids=()
-stop_bg() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; return 0; }
+gone() { [ ! -e "/proc/$1" ] || [ "$(cut -d" " -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+stop_bg() { # and wait (bounded) until they are gone: rmmod needs that
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait_until 10 gone "$p"; done
+	return 0
+}
 on_exit stop_bg
 for i in 0 1 2; do
 	{
@@ -126,11 +132,11 @@ echo mono >"$T/trace_clock"
 echo 32768 >"$T/buffer_size_kb"
 echo "p:apsmbench/added apsm:apsm_rds_net_added rds=%di:x64 why=%dx:u32 dport=+$o_dport(%si):u16 ver=+$o_ver(%si):u64" \
 	>>"$T/kprobe_events" || fail "cannot place the kprobe on apsm_rds_net_added"
-untrace() {
-	echo 0 >"$T/tracing_on"
-	echo 0 >"$T/events/apsmbench/added/enable"
-	echo "-:apsmbench/added" >>"$T/kprobe_events"
-	echo local >"$T/trace_clock"
+untrace() { # the kprobe goes before rmmod (it runs first: registered later)
+	echo 0 >"$T/tracing_on" || true
+	echo 0 >"$T/events/apsmbench/added/enable" || true
+	echo "-:apsmbench/added" >>"$T/kprobe_events" || true
+	echo local >"$T/trace_clock" || true
 }
 on_exit untrace
 echo 1 >"$T/events/apsmbench/added/enable"
@@ -199,3 +205,13 @@ done
 log "kernel stats node 1: $("$CTL" -n "$N1" -j stats show)"
 echo
 cat "$work/table"
+# the replication counters that explain a slow run (absent ones print -)
+for i in 0 1 2; do
+	"$PY" - "$work/stats$i.json" $((i + 1)) <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+keys = ("sent", "received", "batches_sent", "enobufs", "resyncs", "peer_deaths",
+        "ae_repair_sent", "ae_repair_received", "lag_ms_max")
+print("apsmd node %s: " % sys.argv[2] + " ".join("%s %s" % (k, s.get(k, "-")) for k in keys))
+EOF
+done

@@ -8,7 +8,8 @@
  * Bounded: at most an->hold_max packets per netns (held and waiting for
  * re-injection), an->hold_flow_max per flow, each for at most an->hold_ms.
  * What did not make it (deadline, caps) gets an->hold_expire: passed on
- * plain or dropped; everything is counted (APSM_STATS_A_HOLD_*).
+ * plain or dropped; everything is counted (APSM_STATS_A_HOLD_*). A flow
+ * that timed out (pass) is remembered for a while and not held again.
  *
  * Locking: one spinlock per netns (the hook takes it in softirq, the rest
  * with BHs off); nothing sleeps under it. Re-injection runs from a work

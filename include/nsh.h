@@ -148,6 +148,16 @@ int apsm_nsh_set_outer(struct sk_buff *skb, const u8 *outer_dst,
  */
 bool apsm_nsh_fits(const struct sk_buff *skb, unsigned int mtu);
 
+/* The NSH frame @skb (valid, ingress view) does not fit a device of MTU
+ * @mtu: tell the inner packet's source, as a router would, with ICMP
+ * "fragmentation needed" (IPv4 with DF; without DF nothing is sent) or
+ * ICMPv6 "packet too big", carrying the MTU left for the inner packet
+ * (@mtu minus NSH, inner Ethernet and tag). Works on a clone: @skb is not
+ * changed (but cloned), the caller still drops and counts it. Best effort, rate-limited
+ * by the stack's ICMP limits.
+ */
+void apsm_nsh_too_big(struct sk_buff *skb, unsigned int mtu);
+
 /* The APSM_STATS_A_* counter for @reason: DROP_TTL, DROP_NOMEM or
  * DROP_NSH_INVALID (0 for APSM_NSH_OK).
  */

@@ -145,12 +145,16 @@ static void pt_expect_addrs(struct kunit *test, const struct pt_addr_case *c,
 			    unsigned int n)
 {
 	unsigned int i;
+	u32 prio;
 
-	for (i = 0; i < n; i++, c++)
-		KUNIT_EXPECT_EQ_MSG(test, c->family == AF_INET ?
-				    pt_match4(test, c->src, c->dst) :
-				    pt_match6(test, c->src, c->dst),
-				    c->want, "%s > %s", c->src, c->dst);
+	for (i = 0; i < n; i++, c++) {
+		if (c->family == AF_INET)
+			prio = pt_match4(test, c->src, c->dst);
+		else
+			prio = pt_match6(test, c->src, c->dst);
+		KUNIT_EXPECT_EQ_MSG(test, prio, c->want, "%s > %s", c->src,
+				    c->dst);
+	}
 }
 
 static void policy_v4_prefix_test(struct kunit *test)

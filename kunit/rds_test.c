@@ -267,33 +267,55 @@ static u32 rt_spi(struct kunit *test)
 	return spi;
 }
 
+/* One install of rt_install()'s key: its result, and the spi installed
+ * after it (0: none).
+ */
+struct rt_install_step {
+	u64 version;
+	u32 origin, spi;
+	u8 op;
+	int ret;
+	u32 spi_after;
+};
+
+static void rt_install_steps(struct kunit *test,
+			     const struct rt_install_step *st, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++, st++) {
+		KUNIT_EXPECT_EQ_MSG(test, rt_install(test, st->version,
+						     st->origin, st->spi,
+						     st->op),
+				    st->ret, "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, rt_spi(test), st->spi_after,
+				    "step %u", i);
+	}
+}
+
 static void rds_version_test(struct kunit *test)
 {
+	static const struct rt_install_step news[] = {
+		{ 1000, 2, 10, APSM_RDS_OP_NEW, 0, 10 },
+		/* older: ignored, counted */
+		{ 999, 9, 11, APSM_RDS_OP_NEW, -EALREADY, 10 },
+		/* the same again: ignored */
+		{ 1000, 2, 12, APSM_RDS_OP_NEW, -EALREADY, 10 },
+		/* same version, lower origin: loses the tie */
+		{ 1000, 1, 13, APSM_RDS_OP_NEW, -EALREADY, 10 },
+		/* same version, higher origin: wins the tie */
+		{ 1000, 3, 14, APSM_RDS_OP_NEW, 0, 14 },
+		/* newer version, whatever the origin: replaces */
+		{ 1001, 1, 15, APSM_RDS_OP_NEW, 0, 15 },
+	}, dels[] = {
+		/* a peer's delete of an older version leaves ours... */
+		{ 1000, 3, 14, APSM_RDS_OP_DEL, -EALREADY, 15 },
+		/* ...of ours (or newer) removes it */
+		{ 1001, 1, 15, APSM_RDS_OP_DEL, 0, 0 },
+	};
 	struct rt_ctx *c = test->priv;
 
-	KUNIT_EXPECT_EQ(test, rt_install(test, 1000, 2, 10, APSM_RDS_OP_NEW),
-			0);
-	KUNIT_EXPECT_EQ(test, rt_spi(test), 10);
-	/* older: ignored, counted */
-	KUNIT_EXPECT_EQ(test, rt_install(test, 999, 9, 11, APSM_RDS_OP_NEW),
-			-EALREADY);
-	KUNIT_EXPECT_EQ(test, rt_spi(test), 10);
-	/* the same again: ignored */
-	KUNIT_EXPECT_EQ(test, rt_install(test, 1000, 2, 12, APSM_RDS_OP_NEW),
-			-EALREADY);
-	KUNIT_EXPECT_EQ(test, rt_spi(test), 10);
-	/* same version, lower origin: loses the tie */
-	KUNIT_EXPECT_EQ(test, rt_install(test, 1000, 1, 13, APSM_RDS_OP_NEW),
-			-EALREADY);
-	KUNIT_EXPECT_EQ(test, rt_spi(test), 10);
-	/* same version, higher origin: wins the tie */
-	KUNIT_EXPECT_EQ(test, rt_install(test, 1000, 3, 14, APSM_RDS_OP_NEW),
-			0);
-	KUNIT_EXPECT_EQ(test, rt_spi(test), 14);
-	/* newer version, whatever the origin: replaces */
-	KUNIT_EXPECT_EQ(test, rt_install(test, 1001, 1, 15, APSM_RDS_OP_NEW),
-			0);
-	KUNIT_EXPECT_EQ(test, rt_spi(test), 15);
+	rt_install_steps(test, news, ARRAY_SIZE(news));
 	KUNIT_EXPECT_EQ(test, apsm_rds_count(&c->rds), 1);
 
 	KUNIT_EXPECT_EQ(test, rt_stat(test, APSM_STATS_A_RDS_INSTALLED), 3);
@@ -302,14 +324,7 @@ static void rds_version_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->added[APSM_RDS_INSTALL], 3);
 	KUNIT_EXPECT_EQ(test, c->removed[APSM_RDS_INSTALL], 2);
 
-	/* A peer's delete of an older version leaves ours... */
-	KUNIT_EXPECT_EQ(test, rt_install(test, 1000, 3, 14, APSM_RDS_OP_DEL),
-			-EALREADY);
-	KUNIT_EXPECT_EQ(test, rt_spi(test), 15);
-	/* ...of ours (or newer) removes it */
-	KUNIT_EXPECT_EQ(test, rt_install(test, 1001, 1, 15, APSM_RDS_OP_DEL),
-			0);
-	KUNIT_EXPECT_EQ(test, rt_spi(test), 0);
+	rt_install_steps(test, dels, ARRAY_SIZE(dels));
 	KUNIT_EXPECT_EQ(test, apsm_rds_count(&c->rds), 0);
 	KUNIT_EXPECT_EQ(test, c->removed[APSM_RDS_PEER_DEL], 1);
 	KUNIT_EXPECT_EQ(test, rt_install(test, 1001, 1, 15, APSM_RDS_OP_DEL),
@@ -321,6 +336,20 @@ static void rds_version_test(struct kunit *test)
 
 static void rds_hlc_test(struct kunit *test)
 {
+	/* (version, origin) a against b: is a newer? */
+	static const struct {
+		u64 va;
+		u32 oa;
+		u64 vb;
+		u32 ob;
+		bool newer;
+	} cmp[] = {
+		{ 2, 1, 1, 9, true },
+		{ 2, 2, 2, 1, true },
+		{ 2, 1, 2, 1, false },
+		{ 2, 1, 2, 2, false },
+		{ 1, 9, 2, 1, false },
+	};
 	struct apsm_hlc clk;
 	u64 prev, v, far;
 	int i;
@@ -343,11 +372,10 @@ static void rds_hlc_test(struct kunit *test)
 	apsm_hlc_observe(&clk, 1);
 	KUNIT_EXPECT_GT(test, apsm_hlc_now(&clk), far + 1);
 
-	KUNIT_EXPECT_TRUE(test, apsm_version_newer(2, 1, 1, 9));
-	KUNIT_EXPECT_TRUE(test, apsm_version_newer(2, 2, 2, 1));
-	KUNIT_EXPECT_FALSE(test, apsm_version_newer(2, 1, 2, 1));
-	KUNIT_EXPECT_FALSE(test, apsm_version_newer(2, 1, 2, 2));
-	KUNIT_EXPECT_FALSE(test, apsm_version_newer(1, 9, 2, 1));
+	for (i = 0; i < ARRAY_SIZE(cmp); i++)
+		KUNIT_EXPECT_EQ_MSG(test, apsm_version_newer(cmp[i].va, cmp[i].oa,
+							     cmp[i].vb, cmp[i].ob),
+				    cmp[i].newer, "case %d", i);
 }
 
 static struct apsm_rds_entry *rt_insert_at(struct kunit *test, u32 n,

@@ -21,14 +21,17 @@
 # Output: every VM's console goes to DIR/vmI.log (default: a temporary
 # directory, removed at exit unless --logdir is given) and is streamed to
 # stdout with a "[vmI] " prefix. Exit status: 0 if every VM's script
-# passed, else the first failing VM's vm-run.sh status (1 test failed,
+# passed, else the vm-run.sh status of the VM that failed first (1 test failed,
 # 124 timeout, 125 kernel splat, 126 no boot, ...). All QEMUs are killed on
 # any exit of this script (and each vm-run.sh enforces its own --timeout).
 #
 # How the NIC gets there without touching vm-run.sh: vm-run.sh finds QEMU
 # with `command -v qemu-system-x86_64`; this script puts a small shim of
 # that name first on vm-run.sh's PATH, which adds the -netdev/-device pair,
-# replaces -smp, records QEMU's pid and execs the real QEMU.
+# replaces -smp, adds no_timer_check to the kernel command line (a
+# starved host can fail the boot-time IO-APIC timer check: panic), records
+# QEMU's pid and execs the real QEMU. When one VM fails, the others are
+# stopped at once (they would only wait for it until their timeout).
 set -eu
 
 me=vm-multi
@@ -98,11 +101,19 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/apsm-vm-multi.XXXXXX")
 mkdir -p "$logdir"
 runpids=()
 mcast=
+# vm-run.sh kills its QEMU when it gets SIGTERM.
+stop_vms() {
+	local f
+	for f in "$tmp"/run*.pid; do
+		[ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
+	return 0
+}
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
 	local p f
 	trap - EXIT INT TERM
-	for p in "${runpids[@]}"; do kill "$p" 2>/dev/null || true; done
+	stop_vms
 	# vm-run.sh kills its QEMU on TERM; make sure, by pid, of every QEMU
 	# the shim started (only ours: the pid files are ours).
 	for f in "$tmp"/qemu*.pid; do
@@ -128,6 +139,9 @@ args=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-smp) args+=(-smp "$VM_MULTI_SMP"); shift 2 ;;
+	# A starved host (several TCG guests on few CPUs) can make the
+	# kernel's IO-APIC timer check fail and panic at boot.
+	-append) args+=(-append "$2 no_timer_check"); shift 2 ;;
 	*) args+=("$1"); shift ;;
 	esac
 done
@@ -156,7 +170,9 @@ for i in $(seq "$vms"); do
 		set +e
 		"$repo/scripts/vm-run.sh" --timeout "$timeout_s" --mem "$mem_mb" \
 			"$repo/scripts/vm-multi.sh" --guest "$@" \
-			>"$logdir/vm$i.log" 2>&1 </dev/null
+			>"$logdir/vm$i.log" 2>&1 </dev/null &
+		echo $! >"$tmp/run$i.pid"
+		wait $!
 		echo $? >"$tmp/rc$i"
 	) &
 	runpids+=($!)
@@ -169,7 +185,22 @@ for i in $(seq "$vms"); do
 		sed -u "s/^/[vm$i] /" &
 	tails+=($!)
 done
-for p in "${runpids[@]}"; do wait "$p" 2>/dev/null || true; done
+# As soon as one VM fails, stop the others: they would only wait for it.
+left=${#runpids[@]} first_fail=
+while [ "$left" -gt 0 ]; do
+	done_pid=
+	wait -n -p done_pid "${runpids[@]}" 2>/dev/null || true
+	[ -n "$done_pid" ] || break
+	left=$((left - 1))
+	for i in $(seq "$vms"); do
+		[ "${runpids[i - 1]}" = "$done_pid" ] || continue
+		if [ "$(cat "$tmp/rc$i" 2>/dev/null || echo 126)" != 0 ]; then
+			[ -n "$first_fail" ] || first_fail=$(cat "$tmp/rc$i" 2>/dev/null || echo 126)
+			echo "$me: vm$i failed: stopping the others" >&2
+			stop_vms
+		fi
+	done
+done
 runpids=()
 for p in "${tails[@]}"; do wait "$p" 2>/dev/null || true; done
 
@@ -179,4 +210,4 @@ for i in $(seq "$vms"); do
 	echo "$me: vm$i exit status $r" >&2
 	[ "$rc" != 0 ] || rc=$r
 done
-exit "$rc"
+exit "${first_fail:-$rc}"

@@ -131,6 +131,7 @@ static unsigned int apsm_dp_to_instance(struct apsm_net *an,
 	}
 	/* too big for the NF's port (nsh.md, "MTU"): counted, not sent */
 	if (!apsm_nsh_fits(skb, READ_ONCE(port->dev->mtu))) {
+		apsm_nsh_too_big(skb, READ_ONCE(port->dev->mtu));
 		apsm_instance_count_drop(inst);
 		return apsm_dp_free(an, skb, APSM_STATS_A_DROP_TX);
 	}
@@ -153,8 +154,10 @@ static unsigned int apsm_dp_to_peer(struct apsm_net *an, struct sk_buff *skb,
 		return apsm_dp_free(an, skb, APSM_STATS_A_DROP_TX);
 	if (apsm_nsh_set_outer(skb, peer->lladdr, dev->dev_addr))
 		return apsm_dp_free(an, skb, APSM_STATS_A_DROP_NOMEM);
-	if (!apsm_nsh_fits(skb, READ_ONCE(dev->mtu)))
+	if (!apsm_nsh_fits(skb, READ_ONCE(dev->mtu))) {
+		apsm_nsh_too_big(skb, READ_ONCE(dev->mtu));
 		return apsm_dp_free(an, skb, APSM_STATS_A_DROP_TX);
+	}
 	apsm_peer_count_tx(peer);
 	return apsm_dp_xmit(an, skb, dev);
 }

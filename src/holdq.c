@@ -7,7 +7,10 @@
  * frames, and a list of the pending flows in arrival order (their
  * deadline order while hold_ms does not change). One delayed work item
  * both expires flows at their deadline and re-injects what was released
- * or passed, in order. Everything is under hq->lock; every queueing of the
+ * or passed, in order. A flow that timed out with hold_expire pass stays
+ * in the hash as "passing" for APSM_HOLDQ_PASS_MS after its last packet:
+ * its packets go on at once (it was not the return of a steered flow, or
+ * its entry is lost), instead of each burst waiting for the deadline. Everything is under hq->lock; every queueing of the
  * work too, so that once the netns is going away (hq->dead) nothing can
  * queue it again.
  */
@@ -33,23 +36,33 @@
 
 #define APSM_HOLDQ_BITS		8
 #define APSM_HOLDQ_BUCKETS	(1U << APSM_HOLDQ_BITS)
+/* How long a timed-out flow's packets pass without being held, after its
+ * last one (sliding).
+ */
+#define APSM_HOLDQ_PASS_MS	5000
 
 struct apsm_holdq_flow {
 	struct hlist_node hnode;	/* hq->buckets */
-	struct list_head lnode;		/* hq->flows, arrival order */
+	/* hq->flows (pending, arrival order) or hq->passing (by expiry) */
+	struct list_head lnode;
 	struct apsm_flow_key key;
-	unsigned long deadline;		/* jiffies */
+	bool passing;			/* timed out: let its packets go on */
+	unsigned long deadline;		/* jiffies; passing: until when */
 	struct sk_buff_head pkts;	/* arrival order; hq->lock */
 };
 
 struct apsm_holdq {
 	spinlock_t lock;
 	bool dead;			/* netns going away: hold nothing */
+	bool armed;			/* the work is queued for armed_at */
+	unsigned long armed_at;
 	u32 n_pkts;			/* held + waiting for re-injection */
 	u32 n_flows;			/* READ_ONCE: the release fast path */
+	u32 n_passing;			/* of them passing; <= hold_max */
 	u32 seed;
 	struct hlist_head buckets[APSM_HOLDQ_BUCKETS];
 	struct list_head flows;
+	struct list_head passing;
 	struct sk_buff_head out;	/* to re-inject, in order */
 	struct delayed_work work;
 	struct apsm_net *an;
@@ -112,21 +125,29 @@ static void apsm_holdq_flow_free(struct apsm_holdq *hq,
 	WARN_ON_ONCE(!skb_queue_empty(&hf->pkts));
 	hlist_del(&hf->hnode);
 	list_del(&hf->lnode);
-	hq->n_flows--;
+	if (hf->passing)
+		hq->n_passing--;
+	WRITE_ONCE(hq->n_flows, hq->n_flows - 1);
 	kmem_cache_free(apsm_holdq_cache, hf);
 }
 
-/* Run the work now (@delay 0) or at @delay; hq->lock held. */
-static void apsm_holdq_kick(struct apsm_holdq *hq, unsigned long delay,
-			    bool now)
+/* Have the work run at @when (jiffies) at the latest; hq->lock held.
+ * hq->armed_at is when it is queued for; the work clears hq->armed when it
+ * starts, under the lock, and arms itself again for what is left.
+ */
+static void apsm_holdq_arm(struct apsm_holdq *hq, unsigned long when)
 {
+	unsigned long now = jiffies;
+
 	lockdep_assert_held(&hq->lock);
 	if (hq->dead)
 		return;
-	if (now)
-		mod_delayed_work(system_wq, &hq->work, 0);
-	else
-		queue_delayed_work(system_wq, &hq->work, delay);
+	if (hq->armed && !time_after(hq->armed_at, when))
+		return;
+	hq->armed = true;
+	hq->armed_at = when;
+	mod_delayed_work(system_wq, &hq->work,
+			 time_after(when, now) ? when - now : 0);
 }
 
 static bool apsm_holdq_prefix_match(const struct in6_addr *a,
@@ -209,12 +230,10 @@ unsigned int apsm_holdq_rx(struct apsm_net *an, struct sk_buff *skb,
 {
 	struct apsm_holdq *hq = an->holdq;
 	u32 hold_ms = READ_ONCE(an->hold_ms);
-	struct apsm_holdq_flow *hf;
+	struct apsm_holdq_flow *hf, *fresh = NULL;
 	struct sk_buff *held = skb;
-	bool first = false;
-	unsigned int stat;
-
 	struct apsm_port *port;
+	unsigned int stat = 0;
 
 	if (!hq || !hold_ms || (pi->flags & APSM_PI_ICMP_ERR))
 		return NF_ACCEPT;
@@ -228,50 +247,52 @@ unsigned int apsm_holdq_rx(struct apsm_net *an, struct sk_buff *skb,
 	if (!apsm_holdq_reverse_match(an, &pi->key))
 		return NF_ACCEPT;
 
-	/* Keeping it past the hook: it must be ours alone. */
-	if (skb_shared(skb)) {
-		held = skb_clone(skb, GFP_ATOMIC);
-		if (!held) {
-			apsm_stats_inc(an, APSM_STATS_A_DROP_NOMEM);
-			return NF_ACCEPT;
-		}
-	}
-
 	spin_lock(&hq->lock);
-	if (hq->dead) {
-		spin_unlock(&hq->lock);
-		stat = 0;
+	if (hq->dead)
+		goto refused;
+	hf = apsm_holdq_find(hq, &pi->key);
+	if (hf && hf->passing) {
+		/* timed out lately: on at once, for a while longer */
+		hf->deadline = jiffies + msecs_to_jiffies(APSM_HOLDQ_PASS_MS);
+		list_move_tail(&hf->lnode, &hq->passing);
 		goto refused;
 	}
 	if (hq->n_pkts >= READ_ONCE(an->hold_max)) {
 		stat = APSM_STATS_A_HOLD_OVERFLOW;
-		goto refused_locked;
+		goto refused;
 	}
-	hf = apsm_holdq_find(hq, &pi->key);
 	if (hf && skb_queue_len(&hf->pkts) >= READ_ONCE(an->hold_flow_max)) {
 		stat = APSM_STATS_A_HOLD_OVERFLOW_FLOW;
-		goto refused_locked;
+		goto refused;
+	}
+	/* Keeping it past the hook: it must be ours alone. */
+	if (skb_shared(skb)) {
+		held = skb_clone(skb, GFP_ATOMIC);
+		if (!held) {
+			held = skb;
+			stat = APSM_STATS_A_DROP_NOMEM;
+			goto refused;
+		}
 	}
 	if (!hf) {
-		hf = kmem_cache_alloc(apsm_holdq_cache,
-				      GFP_ATOMIC | __GFP_NOWARN);
-		if (!hf) {
+		fresh = kmem_cache_alloc(apsm_holdq_cache,
+					 GFP_ATOMIC | __GFP_NOWARN);
+		if (!fresh) {
 			stat = APSM_STATS_A_DROP_NOMEM;
-			goto refused_locked;
+			goto refused;
 		}
+		hf = fresh;
 		hf->key = pi->key;
+		hf->passing = false;
 		hf->deadline = jiffies + max(1UL, msecs_to_jiffies(hold_ms));
 		__skb_queue_head_init(&hf->pkts);
 		hlist_add_head(&hf->hnode, apsm_holdq_bucket(hq, &pi->key));
-		first = list_empty(&hq->flows);
 		list_add_tail(&hf->lnode, &hq->flows);
 		WRITE_ONCE(hq->n_flows, hq->n_flows + 1);
+		apsm_holdq_arm(hq, hf->deadline);
 	}
 	__skb_queue_tail(&hf->pkts, held);
 	hq->n_pkts++;
-	/* The oldest flow's deadline drives the work. */
-	if (first)
-		apsm_holdq_kick(hq, hf->deadline - jiffies, false);
 	spin_unlock(&hq->lock);
 
 	apsm_stats_inc(an, APSM_STATS_A_HOLD_HELD);
@@ -284,9 +305,8 @@ unsigned int apsm_holdq_rx(struct apsm_net *an, struct sk_buff *skb,
 		apsm_holdq_release(an, &pi->key);
 	return NF_STOLEN;
 
-refused_locked:
-	spin_unlock(&hq->lock);
 refused:
+	spin_unlock(&hq->lock);
 	if (held != skb)
 		kfree_skb(held);
 	if (!stat)
@@ -308,7 +328,8 @@ void apsm_holdq_release(struct apsm_net *an, const struct apsm_flow_key *key)
 		n = skb_queue_len(&hf->pkts);
 		skb_queue_splice_tail_init(&hf->pkts, &hq->out);
 		apsm_holdq_flow_free(hq, hf);
-		apsm_holdq_kick(hq, 0, true);
+		if (n)
+			apsm_holdq_arm(hq, jiffies);
 	}
 	spin_unlock_bh(&hq->lock);
 	if (n)
@@ -318,6 +339,26 @@ void apsm_holdq_release(struct apsm_net *an, const struct apsm_flow_key *key)
 u32 apsm_holdq_count(struct apsm_net *an)
 {
 	return an->holdq ? READ_ONCE(an->holdq->n_pkts) : 0;
+}
+
+/* Queue the work for the next deadline (pending or passing flow);
+ * hq->lock held.
+ */
+static void apsm_holdq_rearm(struct apsm_holdq *hq)
+{
+	struct apsm_holdq_flow *a, *b;
+	unsigned long next;
+
+	a = list_first_entry_or_null(&hq->flows, struct apsm_holdq_flow,
+				     lnode);
+	b = list_first_entry_or_null(&hq->passing, struct apsm_holdq_flow,
+				     lnode);
+	if (!a && !b)
+		return;
+	next = a ? a->deadline : b->deadline;
+	if (a && b && time_before(b->deadline, next))
+		next = b->deadline;
+	apsm_holdq_arm(hq, next);
 }
 
 /* Hand @skb to the stack again as if just received on its device: the
@@ -352,7 +393,7 @@ static void apsm_holdq_work(struct work_struct *work)
 					     struct apsm_holdq, work);
 	struct apsm_net *an = hq->an;
 	struct sk_buff_head out, drop;
-	struct apsm_holdq_flow *hf, *tmp;
+	struct apsm_holdq_flow *hf, *tmp, *tmp2;
 	bool pass = READ_ONCE(an->hold_expire) != APSM_HOLD_DROP;
 	unsigned long now = jiffies;
 	u32 expired = 0, n;
@@ -366,25 +407,43 @@ static void apsm_holdq_work(struct work_struct *work)
 		spin_unlock_bh(&hq->lock);
 		return;
 	}
+	hq->armed = false;
+	list_for_each_entry_safe(hf, tmp, &hq->passing, lnode) {
+		if (time_before(now, hf->deadline))
+			break;
+		apsm_holdq_flow_free(hq, hf);
+	}
 	list_for_each_entry_safe(hf, tmp, &hq->flows, lnode) {
 		if (time_before(now, hf->deadline))
 			break;
 		n = skb_queue_len(&hf->pkts);
 		expired += n;
-		if (pass) {
-			skb_queue_splice_tail_init(&hf->pkts, &hq->out);
-		} else {
+		if (!pass) {
 			skb_queue_splice_tail_init(&hf->pkts, &drop);
 			hq->n_pkts -= n;
+			apsm_holdq_flow_free(hq, hf);
+			continue;
 		}
-		apsm_holdq_flow_free(hq, hf);
+		skb_queue_splice_tail_init(&hf->pkts, &hq->out);
+		/* Bounded: the oldest passing flow makes room. */
+		if (hq->n_passing >= READ_ONCE(an->hold_max)) {
+			tmp2 = list_first_entry_or_null(&hq->passing,
+							struct apsm_holdq_flow,
+							lnode);
+			if (tmp2)
+				apsm_holdq_flow_free(hq, tmp2);
+		}
+		if (hq->n_passing >= READ_ONCE(an->hold_max)) {
+			apsm_holdq_flow_free(hq, hf);
+			continue;
+		}
+		hf->passing = true;
+		hf->deadline = now + msecs_to_jiffies(APSM_HOLDQ_PASS_MS);
+		list_move_tail(&hf->lnode, &hq->passing);
+		hq->n_passing++;
 	}
 	skb_queue_splice_tail_init(&hq->out, &out);
-	hf = list_first_entry_or_null(&hq->flows, struct apsm_holdq_flow,
-				      lnode);
-	if (hf)
-		apsm_holdq_kick(hq, time_after(hf->deadline, now) ?
-				    hf->deadline - now : 0, false);
+	apsm_holdq_rearm(hq);
 	spin_unlock_bh(&hq->lock);
 
 	if (expired)
@@ -416,6 +475,7 @@ int apsm_holdq_net_init(struct apsm_net *an)
 	for (i = 0; i < APSM_HOLDQ_BUCKETS; i++)
 		INIT_HLIST_HEAD(&hq->buckets[i]);
 	INIT_LIST_HEAD(&hq->flows);
+	INIT_LIST_HEAD(&hq->passing);
 	__skb_queue_head_init(&hq->out);
 	INIT_DELAYED_WORK(&hq->work, apsm_holdq_work);
 	hq->seed = get_random_u32();
@@ -439,6 +499,8 @@ void apsm_holdq_net_exit(struct apsm_net *an)
 		skb_queue_splice_tail_init(&hf->pkts, &all);
 		apsm_holdq_flow_free(hq, hf);
 	}
+	list_for_each_entry_safe(hf, tmp, &hq->passing, lnode)
+		apsm_holdq_flow_free(hq, hf);
 	skb_queue_splice_tail_init(&hq->out, &all);
 	spin_unlock_bh(&hq->lock);
 	/* It queues itself only while !dead: this is its last run. */

@@ -263,6 +263,32 @@ static int apsm_nl_lladdr(struct nlattr *attr, bool zero_ok,
 	return -EINVAL;
 }
 
+/* The end of NEW and SET: check LLADDR (@zero_ok: SET may clear it), then
+ * run @locked under the RTNL and an->conf_lock.
+ */
+static int apsm_nl_instance_run(struct genl_info *info, struct nlattr **tb,
+				bool zero_ok,
+				int (*locked)(struct apsm_net *an,
+					      struct nlattr **tb,
+					      struct genl_info *info))
+{
+	struct apsm_net *an = apsm_net(genl_info_net(info));
+	int ret;
+
+	if (tb[APSM_INSTANCE_A_LLADDR]) {
+		ret = apsm_nl_lladdr(tb[APSM_INSTANCE_A_LLADDR], zero_ok,
+				     info->extack);
+		if (ret)
+			return ret;
+	}
+	rtnl_lock();
+	mutex_lock(&an->conf_lock);
+	ret = locked(an, tb, info);
+	mutex_unlock(&an->conf_lock);
+	rtnl_unlock();
+	return ret;
+}
+
 static int apsm_nl_instance_new_locked(struct apsm_net *an,
 				       struct nlattr **tb,
 				       struct genl_info *info)
@@ -366,7 +392,6 @@ static int apsm_nl_instance_new_locked(struct apsm_net *an,
 
 int apsm_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 {
-	struct apsm_net *an = apsm_net(genl_info_net(info));
 	struct nlattr *tb[APSM_INSTANCE_A_MAX + 1];
 	int ret;
 
@@ -382,19 +407,8 @@ int apsm_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 	      apsm_nl_check_name(tb[APSM_INSTANCE_A_SERVICE], info->extack);
 	if (ret)
 		return ret;
-	if (tb[APSM_INSTANCE_A_LLADDR]) {
-		ret = apsm_nl_lladdr(tb[APSM_INSTANCE_A_LLADDR], false,
-				     info->extack);
-		if (ret)
-			return ret;
-	}
-
-	rtnl_lock();
-	mutex_lock(&an->conf_lock);
-	ret = apsm_nl_instance_new_locked(an, tb, info);
-	mutex_unlock(&an->conf_lock);
-	rtnl_unlock();
-	return ret;
+	return apsm_nl_instance_run(info, tb, false,
+				    apsm_nl_instance_new_locked);
 }
 
 /* SET may repeat what cannot change, but not change it. */
@@ -476,7 +490,6 @@ static int apsm_nl_instance_set_locked(struct apsm_net *an,
 
 int apsm_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 {
-	struct apsm_net *an = apsm_net(genl_info_net(info));
 	struct nlattr *tb[APSM_INSTANCE_A_MAX + 1];
 	int ret;
 
@@ -484,19 +497,8 @@ int apsm_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 			    apsm_instance_policy, true);
 	if (ret)
 		return ret;
-	if (tb[APSM_INSTANCE_A_LLADDR]) {
-		ret = apsm_nl_lladdr(tb[APSM_INSTANCE_A_LLADDR], true,
-				     info->extack);
-		if (ret)
-			return ret;
-	}
-
-	rtnl_lock();
-	mutex_lock(&an->conf_lock);
-	ret = apsm_nl_instance_set_locked(an, tb, info);
-	mutex_unlock(&an->conf_lock);
-	rtnl_unlock();
-	return ret;
+	return apsm_nl_instance_run(info, tb, true,
+				    apsm_nl_instance_set_locked);
 }
 
 static int apsm_nl_instance_del_one(struct apsm_net *an, void *obj,

@@ -9,7 +9,13 @@
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
 #include <linux/skbuff.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/tcp.h>
+#include <net/icmp.h>
+#include <net/route.h>
 #include <asm/unaligned.h>
 
 #include "nsh.h"
@@ -354,6 +360,53 @@ bool apsm_nsh_fits(const struct sk_buff *skb, unsigned int mtu)
 	    (int)skb_headlen(skb))
 		return true;	/* tcp_hdrlen() reads the linear header */
 	return skb_gso_validate_network_len(skb, mtu);
+}
+
+void apsm_nsh_too_big(struct sk_buff *skb, unsigned int mtu)
+{
+	struct apsm_nsh_ctx ctx;
+	struct sk_buff *c;
+	unsigned int overhead;
+
+	c = skb_clone(skb, GFP_ATOMIC);
+	if (!c)
+		return;
+	if (apsm_nsh_pop(c, &ctx))
+		goto out;
+	if (eth_type_vlan(c->protocol)) {
+		c = skb_vlan_untag(c);	/* frees it on failure */
+		if (!c)
+			return;
+	}
+	overhead = skb->len - c->len;	/* NSH + inner Ethernet (+ tag) */
+	if (mtu <= overhead)
+		goto out;
+	mtu -= overhead;
+	/* as if the stack had just received it: no IP control block yet */
+	memset(c->cb, 0, sizeof(c->cb));
+	c->pkt_type = PACKET_HOST;
+	skb_reset_network_header(c);
+	if (c->protocol == htons(ETH_P_IP)) {
+		const struct iphdr *iph;
+
+		if (!pskb_may_pull(c, sizeof(*iph)))
+			goto out;
+		iph = ip_hdr(c);
+		if (iph->version != 4 || !(iph->frag_off & htons(IP_DF)))
+			goto out;
+		/* icmp_send() needs the route the packet would take */
+		if (ip_route_input_noref(c, iph->daddr, iph->saddr, iph->tos,
+					 c->dev))
+			goto out;
+		icmp_send(c, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
+	} else if (IS_ENABLED(CONFIG_IPV6) &&
+		   c->protocol == htons(ETH_P_IPV6)) {
+		if (!pskb_may_pull(c, sizeof(struct ipv6hdr)))
+			goto out;
+		icmpv6_send(c, ICMPV6_PKT_TOOBIG, 0, mtu);
+	}
+out:
+	kfree_skb(c);
 }
 
 /* Replace @len bytes at @p (an even offset from skb->data, inside the

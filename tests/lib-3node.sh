@@ -53,7 +53,9 @@
 #   tn_apsmd_stat I KEY       a counter from node I's apsmd stats file
 #   tn_nf_setup TABLE         the instances of TABLE (lines "NAME ID SERVICE
 #                             NODE [NATIP]"): every service of the table
-#                             (stateful) and every instance on every node (a
+#                             (stateful; must not exist yet, so a second
+#                             call names other services) and every
+#                             instance on every node (a
 #                             tap in mode nsh on its own node, `node NODE+1`
 #                             elsewhere), then tests/tools/nsh-nf on each tap
 #                             (stats $work/NAME.json, pid TN_NF_PID[NAME]),

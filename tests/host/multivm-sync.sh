@@ -77,7 +77,13 @@ guest() {
 		done
 	} >"$work/apsmd.conf"
 	pids=()
-	stop_bg() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; return 0; }
+	gone() { [ ! -e "/proc/$1" ] || [ "$(cut -d" " -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+	stop_bg() { # and wait (bounded) until they are gone: rmmod needs that
+		local p
+		for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+		for p in "${pids[@]}"; do wait_until 10 gone "$p"; done
+		return 0
+	}
 	on_exit stop_bg
 	"$D" -c "$work/apsmd.conf" --foreground 2>"$work/apsmd.log" &
 	pids+=($!)
@@ -99,7 +105,7 @@ guest() {
 
 	if [ "$n" = 1 ]; then
 		both() { get 2 "$1" >/dev/null && get 3 "$1" >/dev/null; }
-		wait_until 150 both ready || fail "VMs 2 and 3 did not come up"
+		wait_until 120 both ready || fail "VMs 2 and 3 did not come up"
 		log "VMs 2 and 3 are up"
 
 		local C=mv-c S=mv-s p
@@ -186,7 +192,7 @@ EOF
 		local ph
 		for ph in 1 2; do
 			fetch() { get 1 "p$ph.flows" >"$work/p$ph"; }
-			wait_until 170 fetch ||
+			wait_until 140 fetch ||
 				fail "VM 1 published no phase $ph list"
 			same() { [ "$(flows)" = "$(cat "$work/p$ph")" ]; }
 			if ! wait_until 30 same; then

@@ -144,8 +144,13 @@ def expect(label, ns, iface, frames, counter, per=1, slack=0):
     while a[counter] < want and time.time() < end:
         time.sleep(0.1)
         a = stats()
-    time.sleep(0.2)
-    a = stats()
+    # then until two reads in a row agree (a frame over the count shows)
+    end = time.time() + 5
+    while time.time() < end:
+        time.sleep(0.1)
+        prev, a = a, stats()
+        if a == prev:
+            break
     d = {k: a[k] - b[k] for k in a if isinstance(a[k], int) and a[k] != b[k]}
     moved = {k: v for k, v in d.items() if (k.startswith("drop") or k.startswith("pass"))
              and k != counter and k not in AMBIENT}

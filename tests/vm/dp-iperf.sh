@@ -17,8 +17,10 @@
 #    bytes per packet exceed the NF port MTU) and segmented for the taps;
 #  - MTU handled deliberately: with tmon1's MTU back at 1500, a 1500-byte
 #    DF ping (NSH frame 1542 bytes) is not sent to mon1 but dropped and
-#    counted (drop_tx, mon1 drops) -- no silent black hole; a 1400-byte
-#    one still passes.
+#    counted (drop_tx, mon1 drops), and the node answers "fragmentation
+#    needed, mtu 1458" (the client's PMTU drops to 1458); a 1400-byte one
+#    still passes; iperf3 both ways completes at NF MTU 1500 by PMTU
+#    discovery (drops counted in both directions): no black hole.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 require_vm
@@ -129,22 +131,54 @@ stats >"$work/m0.stats.json"
 insts >"$work/m0.inst.json"
 pp n1 ping -c 2 -i 0.3 -W 2 -M do -s 1472 10.2.0.2 || { dump; fail "1500-byte ping with NF MTU 1600"; }
 n0 ip link set tmon1 mtu 1500
-if n1 ping -c 2 -i 0.3 -W 1 -M do -s 1472 10.2.0.2 >/dev/null 2>&1; then
-	fail "a 1542-byte NSH frame was sent to a 1500-MTU NF port"
-fi
+# 1500 bytes of IP + 42 of NSH (n = 2) and inner Ethernet > 1500: not
+# sent to mon1, dropped, counted, and the client told the MTU it has
+out=$(n1 ping -c 2 -i 0.5 -W 1 -M do -s 1472 10.2.0.2 2>&1) &&
+	fail "a 1542-byte NSH frame was sent to a 1500-MTU NF port: $out"
+echo "$out" >&2
+assert_match "$out" "Frag needed and DF set \(mtu = 1458\)" "ICMP fragmentation needed from the node"
+assert_match "$(n1 ip route get 10.2.0.2)" "mtu 1458" "the client's PMTU"
 pp n1 ping -c 2 -i 0.3 -W 2 -M do -s 1400 10.2.0.2 || fail "1428-byte ping with NF MTU 1500"
 wait_stable 10 stats || fail "stats did not settle"
 stats >"$work/m1.stats.json"
 insts >"$work/m1.inst.json"
+# TCP with the NF port at 1500 and nothing cached: PMTU discovery through
+# the chain (the first full-size segments dropped, counted, answered)
+# (flushed before each run: a client that knows the PMTU advertises an
+# MSS that already fits, and the server would never send too much)
+n1 ip route flush cache
+n2 ip route flush cache
+pp n1 timeout 300 iperf3 -c 10.2.0.2 -p 5201 -n 2M -J >"$work/pmtu.fwd.json" ||
+	{ dump; fail "iperf3 with NF MTU 1500 (PMTU discovery) failed"; }
+assert_match "$(n1 ip route get 10.2.0.2)" "mtu 1458" "the client's PMTU after iperf3"
+n1 ip route flush cache
+n2 ip route flush cache
+pp n1 timeout 300 iperf3 -c 10.2.0.2 -p 5201 -n 2M -J -R >"$work/pmtu.rev.json" ||
+	{ dump; fail "iperf3 -R with NF MTU 1500 (PMTU discovery) failed"; }
+wait_stable 10 stats || fail "stats did not settle"
+stats >"$work/m2.stats.json"
+insts >"$work/m2.inst.json"
+assert_match "$(n2 ip route get 10.1.0.2)" "mtu 1458" "the server's PMTU"
 "$PY" - "$work" <<'EOF' || { dump; fail "MTU counters"; }
 import json, sys
 w = sys.argv[1]
-s0, s1 = (json.load(open("%s/m%d.stats.json" % (w, i))) for i in (0, 1))
-i0, i1 = ({x["name"]: x for x in json.load(open("%s/m%d.inst.json" % (w, i)))} for i in (0, 1))
-d = {k: s1[k] - s0[k] for k in s1 if k.startswith("drop") and s1[k] != s0[k]}
-print("MTU: node drops", d, "mon1 drops +%d" % (i1["mon1"]["drops"] - i0["mon1"]["drops"]))
-assert d == {"drop_tx": 2}, d
-assert i1["mon1"]["drops"] - i0["mon1"]["drops"] == 2
-assert i1["fw1"]["drops"] == i0["fw1"]["drops"]
+s = [json.load(open("%s/m%d.stats.json" % (w, i))) for i in (0, 1, 2)]
+i = [{x["name"]: x for x in json.load(open("%s/m%d.inst.json" % (w, k)))} for k in (0, 1, 2)]
+def drops(a, b):
+    return {k: s[b][k] - s[a][k] for k in s[b] if k.startswith("drop") and s[b][k] != s[a][k]}
+d = drops(0, 1)
+print("ping: node drops", d, "mon1 drops +%d" % (i[1]["mon1"]["drops"] - i[0]["mon1"]["drops"]))
+# the first oversized ping is dropped; the second one is refused by the
+# client itself (its PMTU is 1458 by then)
+assert list(d) == ["drop_tx"] and 1 <= d["drop_tx"] <= 2, d
+assert i[1]["mon1"]["drops"] - i[0]["mon1"]["drops"] == d["drop_tx"]
+assert i[1]["fw1"]["drops"] == i[0]["fw1"]["drops"]
+d = drops(1, 2)
+print("iperf3 at NF MTU 1500: node drops", d, "mon1 drops +%d" % (i[2]["mon1"]["drops"] - i[1]["mon1"]["drops"]))
+assert list(d) == ["drop_tx"] and d["drop_tx"] >= 2, d   # >= 1 per direction
+for name in ("fwd", "rev"):
+    r = json.load(open("%s/pmtu.%s.json" % (w, name)))
+    print("pmtu %s: sent %d received %d" % (name, r["end"]["sum_sent"]["bytes"], r["end"]["sum_received"]["bytes"]))
+    assert r["end"]["sum_sent"]["bytes"] >= 2 * 1024 * 1024 and r["end"]["sum_received"]["bytes"] > 0
 EOF
 log "dp-iperf: OK"

@@ -3,7 +3,7 @@
 # instances (snat to the same public address, disjoint port ranges) on
 # different nodes, and two nftables stateful firewalls; return traffic
 # enters another node than the forward traffic.
-#   make userspace && scripts/vm-run.sh --timeout 1200 tests/vm/proxy-nat.sh
+#   make userspace && scripts/vm-run.sh --timeout 1200 tests/vm/proxy-nat.sh [N [U [PAR]]]
 #
 # Topology: tests/lib-3node.sh, client behind n0 (up0), server behind n1
 # (up1): the server's replies enter n1. One apsmd per node replicates the
@@ -35,9 +35,9 @@
 . "$(dirname "$0")/../lib.sh"
 require_vm
 
-N=${N:-200}	# TCP connections per chain
-U=${U:-20}	# UDP flows
-PAR=${PAR:-20}	# connections at once
+N=${1:-200}	# TCP connections per chain
+U=${2:-20}	# UDP flows
+PAR=${3:-20}	# connections at once
 
 # nftables (the NFs), conntrack; the VM does not autoload them
 for m in nf_tables nft_nat nft_ct nft_chain_nat nf_conntrack; do modprobe "$m"; done
@@ -139,8 +139,8 @@ while True:
 '
 listening() { [ -n "$(nsx "$S" ss -Htln 'sport = :7777')" ] &&
 	[ -n "$(nsx "$S" ss -Htln 'sport = :7778')" ] &&
-	[ -n "$(nsx "$S" ss -Hun 'sport = :7788')" ]; }
-wait_until 10 listening || fail "the servers did not start"
+	[ -n "$(nsx "$S" ss -Hlun 'sport = :7788')" ]; }
+wait_until 30 listening || fail "the servers did not start"
 
 # conn PORT I: one TCP connection, its echo checked; "ok I" or "FAIL I"
 conn() {
@@ -152,11 +152,19 @@ run_conns() { # PORT: N connections, PAR at once; the failures to stderr
 	local port=$1 i
 	for ((i = 0; i < N; i++)); do
 		conn "$port" "$i" &
-		(((i + 1) % PAR == 0)) && wait
+		if (((i + 1) % PAR == 0)); then
+			wait
+			log "port $port: $((i + 1)) done, $(grep -c '^ok' "$work/c$((port - 7776)).out" || true) ok"
+		fi
 	done
 	wait
 }
 log "$N TCP connections through c1 (fw, nat, an) and $N through c2 (fwr, nat, an), $U UDP flows"
+# one connection per chain first: a broken setup fails here, with a dump
+for port in 7777 7778; do
+	r=$(conn "$port" first)
+	[ "$r" = "ok first" ] || { tn_dump >&2; fail "first connection via $port: $r"; }
+done
 run_conns 7777 >"$work/c1.out"
 run_conns 7778 >"$work/c2.out"
 nsx "$C" "$PY" - "$U" >"$work/udp.out" <<'EOF' &
@@ -235,7 +243,7 @@ fwd = {(f["proto"], f["sport"], f["dport"]): f for f in flows
        if f["dir"] == "forward" and f["src"] == "10.1.0.2"}
 ret = {(f["proto"], f["dport"]): f for f in flows
        if f["dir"] == "return" and f["dst"] == "10.99.0.1"}
-want = {"tcp": 2 * N, "udp": U}
+want = {"tcp": 2 * N + 2, "udp": U}
 for p, n in want.items():
     got = len([k for k in fwd if k[0] == p])
     assert got == n, ("forward entries", p, got, n)
@@ -276,7 +284,6 @@ for n in ("nat1", "nat2"):
     # one fingerprint per flow at least (its first packet); the rest by key
     assert p["recovered_fprint"] >= nflows, (n, p, nflows)
     assert p["recovered_learned"] > p["recovered_fprint"], (n, p)
-    assert p["recovered_key"] == 0, (n, p)
 for n in ("fwr1", "fwr2"):
     p = px(n)
     assert p["recovered_fprint"] == 0 and p["recovered_learned"] == 0, (n, p)
