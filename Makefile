@@ -44,6 +44,7 @@ kunit: deps
 bench: deps all
 	$(MAKE) -C bench
 	@set -e; for b in bench/*.sh; do \
+		echo "== $$b (host load average: $$(cut -d' ' -f1-3 /proc/loadavg))"; \
 		scripts/vm-run.sh --timeout 1200 $$b; \
 	done
 

@@ -18,6 +18,9 @@
 #   APSM_VM_NET=10.99.0.  (so VM j is ${APSM_VM_NET}j, MAC
 #                          52:54:00:99:00:$(printf %02x j))
 #
+# SCRIPT must be in the repo or outside /tmp and /run (the guests' fresh
+# /tmp and /run hide other host paths there, as with vm-run.sh).
+#
 # Output: every VM's console goes to DIR/vmI.log (default: a temporary
 # directory, removed at exit unless --logdir is given) and is streamed to
 # stdout with a "[vmI] " prefix. Exit status: 0 if every VM's script
@@ -105,7 +108,7 @@ mcast=
 stop_vms() {
 	local f
 	for f in "$tmp"/run*.pid; do
-		[ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
+		if [ -s "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; fi
 	done
 	return 0
 }
@@ -195,9 +198,11 @@ while [ "$left" -gt 0 ]; do
 	for i in $(seq "$vms"); do
 		[ "${runpids[i - 1]}" = "$done_pid" ] || continue
 		if [ "$(cat "$tmp/rc$i" 2>/dev/null || echo 126)" != 0 ]; then
-			[ -n "$first_fail" ] || first_fail=$(cat "$tmp/rc$i" 2>/dev/null || echo 126)
-			echo "$me: vm$i failed: stopping the others" >&2
-			stop_vms
+			if [ -z "$first_fail" ]; then
+				first_fail=$(cat "$tmp/rc$i" 2>/dev/null || echo 126)
+				echo "$me: vm$i failed: stopping the others" >&2
+				stop_vms
+			fi
 		fi
 	done
 done

@@ -6,7 +6,9 @@
 #
 # The VM sees the host's / read-only over 9p with a tmpfs overlay on top, so
 # every host tool (ip, nft, python3, ...) works and nothing the test writes
-# reaches the host. /tmp, /run and /dev/shm are fresh tmpfs mounts. SCRIPT
+# reaches the host. That overlay is the real root of the VM's mount
+# namespace (not a chroot), so user namespaces work (unshare -Ur). /tmp,
+# /run and /dev/shm are fresh tmpfs mounts. SCRIPT
 # (relative to the repo root, or absolute) runs with cwd = the repo root and
 #   PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin
 #   APSM_KO=<repo>/apsm.ko APSM_ROOT=<repo> APSM_IN_VM=1
@@ -83,7 +85,8 @@ esac
 
 # ---------------------------------------------------------------- initramfs
 # Stage 1 runs as PID 1 in the initramfs: loads virtio/9p/overlay, builds the
-# root (host / over 9p, read-only, under a tmpfs overlay) and chroots into it.
+# root (host / over 9p, read-only, under a tmpfs overlay), moves it onto /
+# (switch_root-style, so that user namespaces work) and runs stage 2 there.
 # /params comes from a small per-run cpio appended to the cached one.
 IFS= read -r -d '' init_sh <<'EOF' || true
 #!/bin/busybox sh
@@ -149,12 +152,18 @@ done </params/keep
 mkdir -p "$R/run/apsm-vm"
 cp /params/params.sh /stage2.sh "$R/run/apsm-vm/"
 [ -x "$R/bin/bash" ] || die "no /bin/bash on the host root"
-chroot "$R" /bin/bash /run/apsm-vm/stage2.sh
+# Make the overlay the root of the mount namespace, as switch_root does:
+# a plain chroot would leave the test "chrooted", and the kernel refuses
+# to create user namespaces (unshare -U) from a chroot. This shell (PID 1)
+# keeps the initramfs as its root, so poweroff below is still busybox.
+cd "$R" || die "cannot cd to the new root"
+mount --move . / || die "cannot move the overlay root onto /"
+chroot . /bin/bash /run/apsm-vm/stage2.sh
 poweroff -f
 sleep 10
 EOF
 
-# Stage 2 runs under the host's bash inside the chroot: sets the VM up, runs
+# Stage 2 runs under the host's bash in the new root: sets the VM up, runs
 # the test, checks the kernel log and prints the result markers.
 IFS= read -r -d '' stage2_sh <<'EOF' || true
 #!/bin/bash

@@ -39,7 +39,7 @@
 /* How long a timed-out flow's packets pass without being held, after its
  * last one (sliding).
  */
-#define APSM_HOLDQ_PASS_MS	5000
+#define APSM_HOLDQ_PASS_MS	10000
 
 struct apsm_holdq_flow {
 	struct hlist_node hnode;	/* hq->buckets */

@@ -241,6 +241,7 @@ int apsmd_replay_check(struct apsmd_replay *r, uint64_t epoch, uint64_t seq);
 #define APSMD_COUNTERS(X) X(sent) X(received) X(batches_sent) \
 	X(batches_received) X(auth_fail) X(replay) X(bad_format) \
 	X(unknown_sender) X(resyncs) X(enobufs) X(install_fail) X(send_fail) \
+	X(foreign_del) \
 	X(heartbeats_sent) X(heartbeats_received) X(peer_deaths) \
 	X(peer_returns) X(ae_rounds) X(ae_digests_received) X(ae_diff_buckets) \
 	X(ae_repair_sent) X(ae_repair_received) X(ae_pulls) \

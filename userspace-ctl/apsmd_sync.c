@@ -178,8 +178,17 @@ static void push(const struct apsmd_flow *f)
 		apsmd.c.bad_format++;
 }
 
+/* Every node owns the lifetime of the entries it created: a delete here of
+ * an entry another node made (this replica's idle expiry, an admin's flow
+ * del/flush here) stays local, or it would end the origin's live flow.
+ * Anti-entropy brings the entry back while its origin still has it.
+ */
 void apsmd_sync_local(const struct apsmd_flow *f)
 {
+	if (f->op == APSM_RDS_OP_DEL && f->origin != apsmd.conf.id) {
+		apsmd.c.foreign_del++;
+		return;
+	}
 	if (f->op == APSM_RDS_OP_DEL)
 		tomb_put(f);
 	seen_check(f);

@@ -28,6 +28,9 @@ require_vm
 . "$(dirname "$0")/../lib-3node.sh"
 tn_setup --client-node 0 --server-node 0
 N0=${NS[0]}
+# The test compares RDS contents across minutes under a loaded TCG host:
+# keep the ping's entries from idling out (30 s by default) meanwhile.
+for i in 0 1 2; do tn_ctl "$i" node set timeout-other 3600; done
 
 # ------------------------------------------------------------- apsmd
 tn_apsmd_write

@@ -46,7 +46,7 @@ tn_ctl 0 policy add prio 10 iif up0 src 10.1.0.0/24 chain c1
 tn_bg socat ip netns exec "$S" socat TCP-LISTEN:7777,reuseaddr,fork EXEC:cat
 tcp_listening() { [ -n "$(nsx "$S" ss -Htln 'sport = :7777')" ]; }
 wait_until 5 tcp_listening || fail "the TCP server did not start"
-reply=$(echo "hello over the fabric" | nsx "$C" socat -t 5 - TCP:10.2.0.2:7777,connect-timeout=10) || {
+reply=$(echo "hello over the fabric" | nsx "$C" socat -t 10 - TCP:10.2.0.2:7777,connect-timeout=10) || {
 	tn_dump
 	fail "socat over the fabric failed"
 }

@@ -37,8 +37,8 @@
 #    load is caught; smaller ones need a slab cache of the module's own.
 #
 # Environment: APSM_LOAD_ITERS (default 100), APSM_LEAK_TOL_KB (default 256).
-# Run time under TCG: about 3 minutes on an idle 2-CPU host, 9 minutes
-# measured on a busy one: give vm-run --timeout 1200 there.
+# Run time under TCG: about 3 minutes on an idle 2-CPU host, 9 to 14
+# minutes measured on a busy one: give vm-run --timeout 1500 there.
 
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"

@@ -46,6 +46,9 @@ for m in nf_tables nft_nat nft_ct nft_chain_nat nf_conntrack; do modprobe "$m"; 
 . "$(dirname "$0")/../lib-3node.sh"
 tn_setup --client-node 0 --server-node 1
 tn_apsmd_write
+# a peer silent for a few seconds under TCG is not dead: its instances
+# would be dropped (peerdown) and connections time out
+for i in 0 1 2; do sed -i '/^\[Node\]/a PeerTimeout = 60s' "$work/apsmd$i.conf"; done
 tn_apsmd_start
 
 # ------------------------------------------------------- legacy NF netns
@@ -127,8 +130,8 @@ tn_ctl 0 policy add prio 11 iif up0 proto udp dport 7788 chain c1
 tn_ctl 0 policy add prio 20 iif up0 proto tcp dport 7778 chain c2
 
 # ------------------------------------------------------------- traffic
-tn_bg echo1 ip netns exec "$S" socat TCP-LISTEN:7777,reuseaddr,fork,backlog=512 EXEC:cat
-tn_bg echo2 ip netns exec "$S" socat TCP-LISTEN:7778,reuseaddr,fork,backlog=512 EXEC:cat
+tn_bg echo1 ip netns exec "$S" socat -t 30 TCP-LISTEN:7777,reuseaddr,fork,backlog=512 EXEC:cat
+tn_bg echo2 ip netns exec "$S" socat -t 30 TCP-LISTEN:7778,reuseaddr,fork,backlog=512 EXEC:cat
 tn_bg echou ip netns exec "$S" "$PY" -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -145,25 +148,37 @@ wait_until 30 listening || fail "the servers did not start"
 # conn PORT I: one TCP connection, its echo checked; "ok I" or "FAIL I"
 conn() {
 	local msg="conn $2 via $1" reply
-	reply=$(echo "$msg" | nsx "$C" socat -t 10 - "TCP:10.2.0.2:$1,connect-timeout=20" 2>&1) || true
+	reply=$(echo "$msg" | nsx "$C" socat -t 30 - "TCP:10.2.0.2:$1,connect-timeout=30" 2>&1) || true
 	if [ "$reply" = "$msg" ]; then echo "ok $2"; else echo "FAIL $2: $reply"; fi
 }
 run_conns() { # PORT: N connections, PAR at once; the failures to stderr
-	local port=$1 i
+	local port=$1 i pids=()
 	for ((i = 0; i < N; i++)); do
 		conn "$port" "$i" &
-		if (((i + 1) % PAR == 0)); then
-			wait
-			log "port $port: $((i + 1)) done, $(grep -c '^ok' "$work/c$((port - 7776)).out" || true) ok"
+		pids+=($!)
+		if (((i + 1) % PAR == 0)) || ((i + 1 == N)); then
+			# (not a bare wait: the servers are children too)
+			wait "${pids[@]}"
+			pids=()
+			log "port $port: $((i + 1)) done"
 		fi
 	done
-	wait
 }
 log "$N TCP connections through c1 (fw, nat, an) and $N through c2 (fwr, nat, an), $U UDP flows"
 # one connection per chain first: a broken setup fails here, with a dump
 for port in 7777 7778; do
+	# (a capture of both ends, shown if it fails)
+	for x in C S; do
+		nsx "${!x}" timeout 60 tcpdump -nvv -i eth0 -c 30 "tcp port $port" \
+			>"$work/td$x$port.log" 2>&1 &
+		wait_until 10 grep -q 'listening on' "$work/td$x$port.log" || true
+	done
 	r=$(conn "$port" first)
-	[ "$r" = "ok first" ] || { tn_dump >&2; fail "first connection via $port: $r"; }
+	[ "$r" = "ok first" ] || {
+		tn_dump >&2
+		cat "$work/tdC$port.log" "$work/tdS$port.log" >&2
+		fail "first connection via $port: $r"
+	}
 done
 run_conns 7777 >"$work/c1.out"
 run_conns 7778 >"$work/c2.out"
