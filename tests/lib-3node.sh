@@ -55,12 +55,17 @@
 #                             NODE [NATIP]"): every service of the table
 #                             (stateful; must not exist yet, so a second
 #                             call names other services) and every
-#                             instance on every node (a
-#                             tap in mode nsh on its own node, `node NODE+1`
-#                             elsewhere), then tests/tools/nsh-nf on each tap
+#                             instance (a tap in mode nsh on its own node;
+#                             elsewhere `node NODE+1` added by hand before
+#                             apsmd runs, or, once it runs with its
+#                             inventory on, awaited until apsmd has
+#                             installed it: zero-touch), then
+#                             tests/tools/nsh-nf on each tap
 #                             (stats $work/NAME.json, pid TN_NF_PID[NAME]),
 #                             waits for them. Chains and policies are yours.
 #   tn_tap NAME / tn_mac ID NODE   the tap name / NF MAC tn_nf_setup uses
+#   tn_has_instance I ID NODE true if node I knows instance ID of APSM node NODE
+#   tn_wait_inventory TABLE   wait until every other node knows TABLE's instances
 #   tn_all_instances          every node's `-j instance show` (wait_stable)
 #   tn_dump                   every node's non-zero stats, flows, instances,
 #                             apsmd stats and log (on failure, to stderr)
@@ -75,6 +80,8 @@ TN_SERVER_NODE=0
 TN_PIDS=()
 # shellcheck disable=SC2034 # for the callers
 TN_APSMD_PID=()
+# 1 once apsmd runs with its instance inventory on (the default)
+TN_INVENTORY=0
 # shellcheck disable=SC2034 # for the callers
 declare -A TN_NF_PID=()
 
@@ -219,6 +226,8 @@ tn_apsmd_write() {
 
 tn_apsmd_start() {
 	local i
+	TN_INVENTORY=1
+	grep -Eqi '^[[:space:]]*Inventory[[:space:]]*=[[:space:]]*no' "$work/apsmd0.conf" && TN_INVENTORY=0
 	for i in 0 1 2; do
 		tn_bg "apsmd$i" ip netns exec "${NS[i]}" "$D" -c "$work/apsmd$i.conf" --foreground
 		# shellcheck disable=SC2034 # for the callers
@@ -249,18 +258,25 @@ tn_nf_setup() {
 	while read -r name id svc node natip; do
 		[[ " ${svcs[*]} " == *" $svc "* ]] || svcs+=("$svc")
 	done <<<"$table"
+	# every node's services first: apsmd's inventory may bring a remote
+	# instance before this loop reaches that node
 	for i in 0 1 2; do
 		for svc in "${svcs[@]}"; do tn_ctl "$i" service add "$svc" stateful; done
+	done
+	for i in 0 1 2; do
 		while read -r name id svc node natip; do
 			if [ "$node" = "$i" ]; then
 				_tn ip -n "${NS[i]}" tuntap add dev "$(tn_tap "$name")" mode tap
 				tn_ctl "$i" instance add "$name" service "$svc" id "$id" \
 					dev "$(tn_tap "$name")" mode nsh lladdr "$(tn_mac "$id" "$node")"
-			else
+			elif [ "$TN_INVENTORY" != 1 ]; then
 				tn_ctl "$i" instance add "$name" service "$svc" id "$id" node $((node + 1))
 			fi
 		done <<<"$table"
 	done
+	# zero-touch: with apsmd's inventory on, no remote instance is added
+	# by hand; each must reach the other nodes through apsmd
+	[ "$TN_INVENTORY" = 1 ] && tn_wait_inventory "$table"
 	while read -r name id svc node natip; do
 		tn_bg "$name" ip netns exec "${NS[node]}" "$NF" --mac "$(tn_mac "$id" "$node")" --up \
 			--stats "$work/$name.json" ${natip:+--nat "$natip"} "$(tn_tap "$name")"
@@ -271,6 +287,27 @@ tn_nf_setup() {
 		wait_until 5 test -s "$work/$name.json" ||
 			fail "nsh-nf $name did not start: $(cat "$work/$name.log")"
 	done <<<"$table"
+}
+
+# True when node I's kernel holds instance ID owned by APSM node id NODE.
+tn_has_instance() {
+	"$CTL" -n "${NS[$1]}" -j instance show |
+		grep -Eq "\"id\":$2,([^}]*,)?\"node\":$3[,}]"
+}
+
+# Wait until every instance of TABLE (tn_nf_setup's format) is known on
+# every other node (apsmd's inventory installs it there).
+tn_wait_inventory() {
+	local name id svc node natip i
+	while read -r name id svc node natip; do
+		for i in 0 1 2; do
+			[ "$i" = "$node" ] && continue
+			wait_until 20 tn_has_instance "$i" "$id" $((node + 1)) ||
+				fail "instance $name (id $id) did not reach ${NS[i]} through apsmd's inventory"
+		done
+		[ "$TN_VERBOSE" = 1 ] && log "$name (id $id, node $((node + 1))) known on every node through apsmd's inventory"
+	done <<<"$1"
+	return 0
 }
 
 # ------------------------------------------------------------------ state

@@ -170,6 +170,7 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 	c->gossip_fanout = 3;
 	c->gossip_ttl = 4;
 	c->nl_rcvbuf = 32 << 20;
+	c->inventory = true;
 	f = fopen(file, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", file, strerror(errno));
