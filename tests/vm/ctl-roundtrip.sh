@@ -133,12 +133,17 @@ wait_until 20 probe_monitor || fail "apsmctl monitor saw no event: $(cat "$tmp/m
 
 # ---------------------------------------------------------------- node
 log "node"
-ctl node set id 7 rds-max 5000 policy-max 300 timeout-tcp 100 timeout-udp 20 timeout-other 5
+# defaults of the hold queue and of the peer-down policy
+out -j node show | chk obj '{"hold_ms":50,"hold_max":1024,"hold_flow_max":16,
+	"hold_expire":"pass","hold_count":0,"peerdown":"drop"}'
+ctl node set id 7 rds-max 5000 policy-max 300 timeout-tcp 100 timeout-udp 20 timeout-other 5 \
+	hold-ms 80 hold-max 500 hold-flow-max 8 hold-expire drop peerdown repin
 out -j node show | chk obj '{"id":7,"rds_max":5000,"rds_count":0,"policy_max":300,
-	"timeout_tcp_ms":100000,"timeout_udp_ms":20000,"timeout_other_ms":5000}'
+	"timeout_tcp_ms":100000,"timeout_udp_ms":20000,"timeout_other_ms":5000,
+	"hold_ms":80,"hold_max":500,"hold_flow_max":8,"hold_expire":"drop","peerdown":"repin"}'
 gen=$(out -j node show | jget id 7 generation)
 assert_eq "$(out node show)" \
-	"id 7 rds-max 5000 rds-count 0 policy-max 300 timeout-tcp 100 timeout-udp 20 timeout-other 5 generation $gen" \
+	"id 7 rds-max 5000 rds-count 0 policy-max 300 timeout-tcp 100 timeout-udp 20 timeout-other 5 generation $gen hold-ms 80 hold-max 500 hold-flow-max 8 hold-expire drop hold-count 0 peerdown repin" \
 	"node show"
 # One attribute changes, the others keep their values; generation bumps.
 ctl node set rds-max 6000
@@ -148,9 +153,20 @@ wait_until 10 mon_sees '"object":"node","op":"set".*"rds_max":6000' || fail "no 
 # ---------------------------------------------------------------- peer
 log "peer"
 ctl peer add id 2 dev vfab0 lladdr 02:00:00:00:00:02
-jone peer id 2 "{\"id\":2,\"dev\":\"vfab0\",\"ifindex\":$(ifi vfab0),\"lladdr\":\"02:00:00:00:00:02\",\"tx_packets\":0,\"rx_packets\":0}"
+jone peer id 2 "{\"id\":2,\"dev\":\"vfab0\",\"ifindex\":$(ifi vfab0),\"lladdr\":\"02:00:00:00:00:02\",\"tx_packets\":0,\"rx_packets\":0,\"state\":\"up\"}"
 jlen peer 1
-assert_eq "$(out peer show)" "id 2 dev vfab0 lladdr 02:00:00:00:00:02 tx-packets 0 rx-packets 0" "peer show"
+assert_eq "$(out peer show)" "id 2 dev vfab0 lladdr 02:00:00:00:00:02 tx-packets 0 rx-packets 0 state up updates-tx 0 updates-rx 0 batches-tx 0 batches-rx 0 auth-fail 0 replay 0 resync 0 last-rx-ms 0 lag-ms 0" "peer show"
+# what apsmd does: state on heartbeat loss, replication figures; a set
+# replaces only the figures it carries
+ctl peer set id 2 state down updates-tx 11 lag-ms 7
+ctl peer set id 2 batches-rx 3
+repl='"repl":{"updates_tx":11,"updates_rx":0,"batches_tx":0,"batches_rx":3,"auth_fail":0,"replay":0,"resync":0,"last_rx_ms":0,"lag_ms":7}'
+jone peer id 2 "{\"state\":\"down\",$repl}"
+ctl peer set id 2 state up
+jone peer id 2 "{\"state\":\"up\",$repl}"
+err=$(out peer set id 2 2>&1) && fail "peer set with nothing to set accepted"
+assert_match "$err" "nothing to set" "peer set without changes"
+err=$(out peer set id 9 state down 2>&1) && fail "peer set of an unknown peer accepted"
 
 # ---------------------------------------------------------------- port
 log "port"
