@@ -87,17 +87,22 @@ struct snest {
 	struct sattr a[26];
 };
 
-static const struct snest s_node = { "node", APSM_NODE_A_MAX, 8, {
+static const struct snest s_node = { "node", APSM_NODE_A_MAX, 14, {
 	{ APSM_NODE_A_ID, K_U32 }, { APSM_NODE_A_RDS_MAX, K_U32 },
 	{ APSM_NODE_A_RDS_COUNT, K_U32 }, { APSM_NODE_A_POLICY_MAX, K_U32 },
 	{ APSM_NODE_A_TIMEOUT_TCP, K_U32 }, { APSM_NODE_A_TIMEOUT_UDP, K_U32 },
 	{ APSM_NODE_A_TIMEOUT_OTHER, K_U32 },
-	{ APSM_NODE_A_GENERATION, K_U32 } } };
+	{ APSM_NODE_A_GENERATION, K_U32 }, { APSM_NODE_A_HOLD_MS, K_U32 },
+	{ APSM_NODE_A_HOLD_MAX, K_U32 }, { APSM_NODE_A_HOLD_FLOW_MAX, K_U32 },
+	{ APSM_NODE_A_HOLD_EXPIRE, K_U8 }, { APSM_NODE_A_HOLD_COUNT, K_U32 },
+	{ APSM_NODE_A_PEERDOWN, K_U8 } } };
 
-static const struct snest s_peer = { "peer", APSM_PEER_A_MAX, 5, {
+/* APSM_PEER_A_REPL is a nest: fuzzed as opaque bytes. */
+static const struct snest s_peer = { "peer", APSM_PEER_A_MAX, 7, {
 	{ APSM_PEER_A_ID, K_U32 }, { APSM_PEER_A_IFINDEX, K_U32 },
 	{ APSM_PEER_A_LLADDR, K_BIN }, { APSM_PEER_A_TX_PACKETS, K_U64 },
-	{ APSM_PEER_A_RX_PACKETS, K_U64 } } };
+	{ APSM_PEER_A_RX_PACKETS, K_U64 }, { APSM_PEER_A_STATE, K_U8 },
+	{ APSM_PEER_A_REPL, K_BIN } } };
 
 static const struct snest s_port = { "port", APSM_PORT_A_MAX, 5, {
 	{ APSM_PORT_A_IFINDEX, K_U32 }, { APSM_PORT_A_ROLE, K_U8 },
@@ -109,7 +114,7 @@ static const struct snest s_service = { "service", APSM_SERVICE_A_MAX, 4, {
 	{ APSM_SERVICE_A_INSTANCES, K_U32 },
 	{ APSM_SERVICE_A_LB_SIZE, K_U32 } } };
 
-static const struct snest s_instance = { "instance", APSM_INSTANCE_A_MAX, 16, {
+static const struct snest s_instance = { "instance", APSM_INSTANCE_A_MAX, 25, {
 	{ APSM_INSTANCE_A_NAME, K_STR }, { APSM_INSTANCE_A_ID, K_U32 },
 	{ APSM_INSTANCE_A_SERVICE, K_STR }, { APSM_INSTANCE_A_NODE, K_U32 },
 	{ APSM_INSTANCE_A_IFINDEX, K_U32 }, { APSM_INSTANCE_A_MODE, K_U8 },
@@ -119,7 +124,15 @@ static const struct snest s_instance = { "instance", APSM_INSTANCE_A_MAX, 16, {
 	{ APSM_INSTANCE_A_TX_BYTES, K_U64 },
 	{ APSM_INSTANCE_A_RX_PACKETS, K_U64 },
 	{ APSM_INSTANCE_A_RX_BYTES, K_U64 }, { APSM_INSTANCE_A_FLOWS, K_U32 },
-	{ APSM_INSTANCE_A_DROPS, K_U64 } } };
+	{ APSM_INSTANCE_A_DROPS, K_U64 }, { APSM_INSTANCE_A_FPRINT_TTL, K_U32 },
+	{ APSM_INSTANCE_A_REC_KEY, K_U64 },
+	{ APSM_INSTANCE_A_REC_LEARNED, K_U64 },
+	{ APSM_INSTANCE_A_REC_FPRINT, K_U64 },
+	{ APSM_INSTANCE_A_UNRECOVERED, K_U64 },
+	{ APSM_INSTANCE_A_FPRINT_ENTRIES, K_U32 },
+	{ APSM_INSTANCE_A_FPRINT_SIZE, K_U32 },
+	{ APSM_INSTANCE_A_FPRINT_EVICTIONS, K_U64 },
+	{ APSM_INSTANCE_A_FPRINT_COLLISIONS, K_U64 } } };
 
 static const struct snest s_list = { "list", APSM_LIST_A_MAX, 1, {
 	{ APSM_LIST_A_NAME, K_STR } } };
@@ -171,6 +184,7 @@ static const uint16_t cmd_obj[APSM_CMD_MAX + 1] = {
 	[APSM_CMD_PEER_NEW] = APSM_A_PEER,
 	[APSM_CMD_PEER_DEL] = APSM_A_PEER,
 	[APSM_CMD_PEER_GET] = APSM_A_PEER,
+	[APSM_CMD_PEER_SET] = APSM_A_PEER,
 	[APSM_CMD_PORT_NEW] = APSM_A_PORT,
 	[APSM_CMD_PORT_DEL] = APSM_A_PORT,
 	[APSM_CMD_PORT_GET] = APSM_A_PORT,
@@ -551,7 +565,10 @@ static uint16_t req_flags(void)
 static void gen_tree(struct buf *b, char *desc, size_t dsize)
 {
 	uint8_t cmd = real_cmd();
-	uint16_t obj = coin(85) ? cmd_obj[cmd] : 1 + rn(APSM_A_MAX);
+	uint16_t obj = coin(85) ? cmd_obj[cmd] : 0;
+
+	if (!obj || !s_top[obj])	/* a command without an object here */
+		obj = APSM_A_NODE + rn(APSM_A_STATS - APSM_A_NODE + 1);
 	enum viol v = rn(V_MAX);
 	unsigned int level = rn(3), nobj = 1 + (coin(20) ? rn(3) : 0), i;
 	size_t m, off;

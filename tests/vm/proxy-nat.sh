@@ -73,14 +73,24 @@ px_nf() {
 		net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.eth0.send_redirects=0 \
 		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0 \
 		net.ipv6.conf.all.disable_ipv6=1
+	# conntrack keeps every flow until the checks (closed TCP: 120 s)
+	for t in time_wait close close_wait fin_wait last_ack; do
+		nsx "$ns" sysctl -qw "net.netfilter.nf_conntrack_tcp_timeout_$t=3600"
+	done
+	nsx "$ns" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3600 \
+		net.netfilter.nf_conntrack_udp_timeout_stream=3600
 	printf '%s\n' "$ruleset" | nsx "$ns" nft -f - || fail "$name: nft ruleset"
 	for i in 0 1 2; do
 		if [ "$i" = "$node" ]; then
 			tn_ctl "$i" instance add "$name" service "$svc" id "$id" dev "p$name" \
 				mode proxy lladdr "$mac" unrecovered drop
 		else
+			# (apsmd may have installed it from its owner already)
 			tn_ctl "$i" instance add "$name" service "$svc" id "$id" \
-				node $((node + 1)) mode proxy
+				node $((node + 1)) mode proxy ||
+				"$CTL" -n "${NS[i]}" instance show "$name" |
+				grep -q "^$name id $id service $svc node $((node + 1)) " ||
+				fail "instance $name on ${NS[i]}"
 		fi
 	done
 }
@@ -256,7 +266,7 @@ def ct(name):
 flows = ld("flow0")       # the client's node, origin of the forward entries
 fwd = {(f["proto"], f["sport"], f["dport"]): f for f in flows
        if f["dir"] == "forward" and f["src"] == "10.1.0.2"}
-ret = {(f["proto"], f["dport"]): f for f in flows
+ret = {(f["proto"], f["sport"], f["dport"]): f for f in flows
        if f["dir"] == "return" and f["dst"] == "10.99.0.1"}
 want = {"tcp": 2 * N + 2, "udp": U}
 for p, n in want.items():
@@ -266,12 +276,13 @@ for p, n in want.items():
 for nat in ("nat1", "nat2"):
     given = {k for k, f in fwd.items() if nat in f["path"]}
     c = ct(nat)
-    assert set(c) == given, (nat, "conntrack != RDS paths",
-                             sorted(set(c) ^ given)[:10])
+    assert set(c) == given, (nat, "conntrack != RDS paths: only in conntrack",
+                             sorted(set(c) - given)[:5], "only in the RDS",
+                             sorted(given - set(c))[:5])
     assert given, (nat, "got no flow")
     for k, port in c.items():
         assert port in rng[nat], (nat, k, port)
-        r = ret.get((k[0], port))
+        r = ret.get((k[0], k[2], port))
         assert r, (nat, "no return entry for", k, port)
         f = fwd[k]
         assert r["path"] == f["path"][::-1], (k, f["path"], r["path"])
