@@ -11,6 +11,7 @@
 
 #include "learn.h"
 #include "parse.h"
+#include "key_build.h"
 
 #define A4 htonl(0xc0000201)	/* 192.0.2.1 */
 #define B4 htonl(0xc6336402)	/* 198.51.100.2 */
@@ -18,30 +19,6 @@
 
 static const struct in6_addr a6 = { { { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } } };
 static const struct in6_addr b6 = { { { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } } };
-
-static void key4(struct apsm_flow_key *k, __be32 s, __be32 d, u8 proto,
-		 u16 sp, u16 dp)
-{
-	apsm_flow_key_zero(k);
-	k->family = AF_INET;
-	k->proto = proto;
-	k->src.s6_addr32[0] = s;
-	k->dst.s6_addr32[0] = d;
-	k->sport = htons(sp);
-	k->dport = htons(dp);
-}
-
-static void key6(struct apsm_flow_key *k, const struct in6_addr *s,
-		 const struct in6_addr *d, u8 proto, u16 sp, u16 dp)
-{
-	apsm_flow_key_zero(k);
-	k->family = AF_INET6;
-	k->proto = proto;
-	k->src = *s;
-	k->dst = *d;
-	k->sport = htons(sp);
-	k->dport = htons(dp);
-}
 
 /* ------------------------------------------------ which packets learn */
 
@@ -92,23 +69,23 @@ static void learn_reverse_test(struct kunit *test)
 	unsigned int i;
 
 	t[0].name = "tcp v4: addresses and ports swap";
-	key4(&t[0].in, A4, B4, IPPROTO_TCP, 40001, 7777);
-	key4(&t[0].out, B4, A4, IPPROTO_TCP, 7777, 40001);
+	apsm_tk_key4(&t[0].in, A4, B4, IPPROTO_TCP, 40001, 7777);
+	apsm_tk_key4(&t[0].out, B4, A4, IPPROTO_TCP, 7777, 40001);
 	t[1].name = "udp v6";
-	key6(&t[1].in, &a6, &b6, IPPROTO_UDP, 53000, 53);
-	key6(&t[1].out, &b6, &a6, IPPROTO_UDP, 53, 53000);
+	apsm_tk_key6(&t[1].in, &a6, &b6, IPPROTO_UDP, 53000, 53);
+	apsm_tk_key6(&t[1].out, &b6, &a6, IPPROTO_UDP, 53, 53000);
 	t[2].name = "icmp echo: the id stays, addresses swap";
-	key4(&t[2].in, A4, B4, IPPROTO_ICMP, 0x1234, 0);
-	key4(&t[2].out, B4, A4, IPPROTO_ICMP, 0x1234, 0);
+	apsm_tk_key4(&t[2].in, A4, B4, IPPROTO_ICMP, 0x1234, 0);
+	apsm_tk_key4(&t[2].out, B4, A4, IPPROTO_ICMP, 0x1234, 0);
 	t[3].name = "icmpv6 echo";
-	key6(&t[3].in, &a6, &b6, IPPROTO_ICMPV6, 77, 0);
-	key6(&t[3].out, &b6, &a6, IPPROTO_ICMPV6, 77, 0);
+	apsm_tk_key6(&t[3].in, &a6, &b6, IPPROTO_ICMPV6, 77, 0);
+	apsm_tk_key6(&t[3].out, &b6, &a6, IPPROTO_ICMPV6, 77, 0);
 	t[4].name = "no ports (gre)";
-	key4(&t[4].in, A4, B4, IPPROTO_GRE, 0, 0);
-	key4(&t[4].out, B4, A4, IPPROTO_GRE, 0, 0);
+	apsm_tk_key4(&t[4].in, A4, B4, IPPROTO_GRE, 0, 0);
+	apsm_tk_key4(&t[4].out, B4, A4, IPPROTO_GRE, 0, 0);
 	t[5].name = "after a NAT: the rewritten source is the return dst";
-	key4(&t[5].in, N4, B4, IPPROTO_TCP, 20001, 80);
-	key4(&t[5].out, B4, N4, IPPROTO_TCP, 80, 20001);
+	apsm_tk_key4(&t[5].in, N4, B4, IPPROTO_TCP, 20001, 80);
+	apsm_tk_key4(&t[5].out, B4, N4, IPPROTO_TCP, 80, 20001);
 
 	for (i = 0; i < ARRAY_SIZE(t); i++) {
 		apsm_flow_key_reverse(&r, &t[i].in);
@@ -209,8 +186,8 @@ static void learn_build_test(struct kunit *test)
 	struct apsm_flow_key key, rev;
 	struct apsm_rds_flow f;
 
-	key4(&key, N4, B4, IPPROTO_TCP, 20001, 7777);
-	key4(&rev, B4, N4, IPPROTO_TCP, 7777, 20001);
+	apsm_tk_key4(&key, N4, B4, IPPROTO_TCP, 20001, 7777);
+	apsm_tk_key4(&rev, B4, N4, IPPROTO_TCP, 7777, 20001);
 	KUNIT_ASSERT_TRUE(test, apsm_learn_build(&f, &ctx, &ch, &key));
 	KUNIT_EXPECT_TRUE(test, apsm_flow_key_equal(&f.key, &rev));
 	KUNIT_EXPECT_EQ(test, f.spi, 0xabcdeU);
@@ -257,7 +234,7 @@ static void learn_decide_test(struct kunit *test)
 				      .path_n = 2, .path = { 21, 11 } };
 	unsigned int i;
 
-	key4(&want.key, B4, N4, IPPROTO_TCP, 80, 20001);
+	apsm_tk_key4(&want.key, B4, N4, IPPROTO_TCP, 80, 20001);
 	for (i = 0; i < ARRAY_SIZE(decide_cases); i++) {
 		struct apsm_rds_flow have = want;
 

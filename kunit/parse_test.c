@@ -13,6 +13,7 @@
 
 #include "parse.h"
 #include "pkt_build.h"
+#include "key_build.h"
 
 #define A4 htonl(0xc0000201)	/* 192.0.2.1 */
 #define B4 htonl(0xc6336402)	/* 198.51.100.2 */
@@ -21,30 +22,6 @@
 static const struct in6_addr a6 = { { { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } } };
 static const struct in6_addr b6 = { { { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } } };
 static const struct in6_addr r6 = { { { 0x20, 0x01, 0x0d, 0xb8, [15] = 9 } } };
-
-static void key4(struct apsm_flow_key *k, __be32 s, __be32 d, u8 proto,
-		 u16 sp, u16 dp)
-{
-	apsm_flow_key_zero(k);
-	k->family = AF_INET;
-	k->proto = proto;
-	k->src.s6_addr32[0] = s;
-	k->dst.s6_addr32[0] = d;
-	k->sport = htons(sp);
-	k->dport = htons(dp);
-}
-
-static void key6(struct apsm_flow_key *k, const struct in6_addr *s,
-		 const struct in6_addr *d, u8 proto, u16 sp, u16 dp)
-{
-	apsm_flow_key_zero(k);
-	k->family = AF_INET6;
-	k->proto = proto;
-	k->src = *s;
-	k->dst = *d;
-	k->sport = htons(sp);
-	k->dport = htons(dp);
-}
 
 static void expect_key(struct kunit *test, const struct apsm_flow_key *got,
 		       const struct apsm_flow_key *want)
@@ -104,7 +81,7 @@ static void parse_tcp4_test(struct kunit *test)
 
 	tcp4_frame(f, 5, 32);
 	KUNIT_ASSERT_EQ(test, parse(test, f, f->len, 0, &pi), APSM_PARSE_OK);
-	key4(&k, A4, B4, IPPROTO_TCP, 1234, 80);
+	apsm_tk_key4(&k, A4, B4, IPPROTO_TCP, 1234, 80);
 	expect_key(test, &pi.key, &k);
 	KUNIT_EXPECT_EQ(test, pi.vlan, APSM_VLAN_NONE);
 	KUNIT_EXPECT_EQ(test, pi.l3_off, 0);
@@ -128,7 +105,7 @@ static void parse_ip4_options_test(struct kunit *test)
 
 	tcp4_frame(f, 15, 0);		/* 40 bytes of options */
 	KUNIT_ASSERT_EQ(test, parse(test, f, f->len, 0, &pi), APSM_PARSE_OK);
-	key4(&k, A4, B4, IPPROTO_TCP, 1234, 80);
+	apsm_tk_key4(&k, A4, B4, IPPROTO_TCP, 1234, 80);
 	expect_key(test, &pi.key, &k);
 	KUNIT_EXPECT_EQ(test, pi.l4_off, 60);
 }
@@ -141,7 +118,7 @@ static void parse_udp6_test(struct kunit *test)
 
 	udp6_frame(f, 10);
 	KUNIT_ASSERT_EQ(test, parse(test, f, f->len, 0, &pi), APSM_PARSE_OK);
-	key6(&k, &a6, &b6, IPPROTO_UDP, 5353, 53);
+	apsm_tk_key6(&k, &a6, &b6, IPPROTO_UDP, 5353, 53);
 	expect_key(test, &pi.key, &k);
 	KUNIT_EXPECT_EQ(test, pi.l4_off, 40);
 	KUNIT_EXPECT_EQ(test, pi.l3_end, 40 + 8 + 10);
@@ -156,7 +133,7 @@ static void parse_paged_test(struct kunit *test)
 	struct apsm_tf *f = apsm_tf_alloc(test);
 
 	tcp4_frame(f, 5, 1000);
-	key4(&k, A4, B4, IPPROTO_TCP, 1234, 80);
+	apsm_tk_key4(&k, A4, B4, IPPROTO_TCP, 1234, 80);
 	for (split = ETH_HLEN; split <= ETH_HLEN + 40; split++) {
 		KUNIT_ASSERT_EQ(test, parse(test, f, f->len, split, &pi),
 				APSM_PARSE_OK);
@@ -164,7 +141,7 @@ static void parse_paged_test(struct kunit *test)
 	}
 
 	udp6_frame(f, 100);
-	key6(&k, &a6, &b6, IPPROTO_UDP, 5353, 53);
+	apsm_tk_key6(&k, &a6, &b6, IPPROTO_UDP, 5353, 53);
 	KUNIT_ASSERT_EQ(test, parse(test, f, f->len, ETH_HLEN + 40, &pi),
 			APSM_PARSE_OK);
 	expect_key(test, &pi.key, &k);
@@ -182,7 +159,7 @@ static void parse_vlan_test(struct kunit *test)
 	struct sk_buff *skb;
 	struct iphdr *iph;
 
-	key4(&k, A4, B4, IPPROTO_TCP, 1234, 80);
+	apsm_tk_key4(&k, A4, B4, IPPROTO_TCP, 1234, 80);
 
 	/* offloaded tag, as skb_vlan_untag() leaves it on receive */
 	tcp4_frame(f, 5, 0);
@@ -270,7 +247,7 @@ static void parse_unknown_l4_test(struct kunit *test)
 	apsm_tf_payload(f, 24, 3);
 	apsm_tf_ip4_done(f, iph);
 	KUNIT_ASSERT_EQ(test, parse(test, f, f->len, 0, &pi), APSM_PARSE_OK);
-	key4(&k, A4, B4, IPPROTO_GRE, 0, 0);
+	apsm_tk_key4(&k, A4, B4, IPPROTO_GRE, 0, 0);
 	expect_key(test, &pi.key, &k);
 
 	/* no L4 at all */
@@ -279,7 +256,7 @@ static void parse_unknown_l4_test(struct kunit *test)
 	ip6 = apsm_tf_ip6(f, NEXTHDR_NONE, &a6, &b6);
 	apsm_tf_ip6_done(f, ip6);
 	KUNIT_ASSERT_EQ(test, parse(test, f, f->len, 0, &pi), APSM_PARSE_OK);
-	key6(&k, &a6, &b6, NEXTHDR_NONE, 0, 0);
+	apsm_tk_key6(&k, &a6, &b6, NEXTHDR_NONE, 0, 0);
 	expect_key(test, &pi.key, &k);
 }
 
@@ -299,7 +276,7 @@ static void parse_ip4_frag_test(struct kunit *test)
 	apsm_tf_payload(f, 64, 4);
 	apsm_tf_ip4_done(f, iph);
 	KUNIT_ASSERT_EQ(test, parse(test, f, f->len, 0, &pi), APSM_PARSE_OK);
-	key4(&k, A4, B4, IPPROTO_UDP, 4000, 53);
+	apsm_tk_key4(&k, A4, B4, IPPROTO_UDP, 4000, 53);
 	expect_key(test, &pi.key, &k);
 	KUNIT_EXPECT_EQ(test, pi.frag, APSM_FRAG_FIRST);
 
@@ -307,7 +284,7 @@ static void parse_ip4_frag_test(struct kunit *test)
 	iph->frag_off = htons(9);	/* offset 72 bytes, last */
 	apsm_tf_ip4_done(f, iph);
 	KUNIT_ASSERT_EQ(test, parse(test, f, f->len, 0, &pi), APSM_PARSE_FRAG);
-	key4(&k, A4, B4, IPPROTO_UDP, 0, 0);
+	apsm_tk_key4(&k, A4, B4, IPPROTO_UDP, 0, 0);
 	expect_key(test, &pi.key, &k);
 	KUNIT_EXPECT_EQ(test, pi.frag, APSM_FRAG_LATER);
 	KUNIT_EXPECT_EQ(test, pi.l4_off, 20);
@@ -344,7 +321,7 @@ static void parse_ip6_exthdr_test(struct kunit *test)
 	apsm_tf_tcp(f, 40000, 443);
 	apsm_tf_ip6_done(f, ip6);
 	KUNIT_ASSERT_EQ(test, parse(test, f, f->len, 0, &pi), APSM_PARSE_OK);
-	key6(&k, &a6, &b6, IPPROTO_TCP, 40000, 443);
+	apsm_tk_key6(&k, &a6, &b6, IPPROTO_TCP, 40000, 443);
 	expect_key(test, &pi.key, &k);
 	KUNIT_EXPECT_EQ(test, pi.l4_off, 40 + 8 + 16);
 	/* and with the second extension header in a page */
@@ -400,14 +377,14 @@ static void parse_ip6_frag_test(struct kunit *test)
 	apsm_tf_payload(f, 40, 6);
 	apsm_tf_ip6_done(f, ip6);
 	KUNIT_ASSERT_EQ(test, parse(test, f, f->len, 0, &pi), APSM_PARSE_OK);
-	key6(&k, &a6, &b6, IPPROTO_UDP, 5000, 6000);
+	apsm_tk_key6(&k, &a6, &b6, IPPROTO_UDP, 5000, 6000);
 	expect_key(test, &pi.key, &k);
 	KUNIT_EXPECT_EQ(test, pi.frag, APSM_FRAG_FIRST);
 	KUNIT_EXPECT_EQ(test, pi.l4_off, 40 + 8 + 8);
 
 	fh->frag_off = htons(48 | IP6_MF);	/* offset 48, middle */
 	KUNIT_ASSERT_EQ(test, parse(test, f, f->len, 0, &pi), APSM_PARSE_FRAG);
-	key6(&k, &a6, &b6, IPPROTO_UDP, 0, 0);
+	apsm_tk_key6(&k, &a6, &b6, IPPROTO_UDP, 0, 0);
 	expect_key(test, &pi.key, &k);
 	KUNIT_EXPECT_EQ(test, pi.frag, APSM_FRAG_LATER);
 }
@@ -579,7 +556,7 @@ static void parse_icmp_echo_test(struct kunit *test)
 	apsm_tf_payload(f, 56, 7);
 	apsm_tf_ip4_done(f, iph);
 	KUNIT_ASSERT_EQ(test, parse(test, f, f->len, 0, &req), APSM_PARSE_OK);
-	key4(&k, A4, B4, IPPROTO_ICMP, 0x4242, 0);
+	apsm_tk_key4(&k, A4, B4, IPPROTO_ICMP, 0x4242, 0);
 	expect_key(test, &req.key, &k);
 	KUNIT_EXPECT_EQ(test, req.icmp_type, ICMP_ECHO);
 	KUNIT_EXPECT_EQ(test, req.flags, 0);
@@ -600,7 +577,7 @@ static void parse_icmp_echo_test(struct kunit *test)
 	apsm_tf_icmp(f, ICMPV6_ECHO_REQUEST, 0, 0x77, 1);
 	apsm_tf_ip6_done(f, ip6);
 	KUNIT_ASSERT_EQ(test, parse(test, f, f->len, 0, &req), APSM_PARSE_OK);
-	key6(&k, &a6, &b6, IPPROTO_ICMPV6, 0x77, 0);
+	apsm_tk_key6(&k, &a6, &b6, IPPROTO_ICMPV6, 0x77, 0);
 	expect_key(test, &req.key, &k);
 
 	/* other ICMP types: no id, ports 0 */
@@ -611,7 +588,7 @@ static void parse_icmp_echo_test(struct kunit *test)
 	apsm_tf_payload(f, 16, 0);
 	apsm_tf_ip6_done(f, ip6);
 	KUNIT_ASSERT_EQ(test, parse(test, f, f->len, 0, &req), APSM_PARSE_OK);
-	key6(&k, &a6, &b6, IPPROTO_ICMPV6, 0, 0);
+	apsm_tk_key6(&k, &a6, &b6, IPPROTO_ICMPV6, 0, 0);
 	expect_key(test, &req.key, &k);
 }
 
@@ -646,7 +623,7 @@ static void parse_icmp_error_test(struct kunit *test)
 	unsigned int i;
 
 	/* the error gets the key of the quoted flow's return direction */
-	key4(&fwd, A4, B4, IPPROTO_TCP, 1234, 80);
+	apsm_tk_key4(&fwd, A4, B4, IPPROTO_TCP, 1234, 80);
 	apsm_flow_key_reverse(&k, &fwd);
 	for (i = 0; i < ARRAY_SIZE(types); i++) {
 		icmp4_err_frame(f, types[i], 8);
@@ -674,7 +651,7 @@ static void parse_icmp_error_test(struct kunit *test)
 	/* redirect is not an error we key by the quote */
 	icmp4_err_frame(f, ICMP_REDIRECT, 8);
 	KUNIT_ASSERT_EQ(test, parse(test, f, f->len, 0, &pi), APSM_PARSE_OK);
-	key4(&k, R4, A4, IPPROTO_ICMP, 0, 0);
+	apsm_tk_key4(&k, R4, A4, IPPROTO_ICMP, 0, 0);
 	expect_key(test, &pi.key, &k);
 	KUNIT_EXPECT_EQ(test, pi.flags, 0);
 
@@ -717,7 +694,7 @@ static void parse_icmp6_error_test(struct kunit *test)
 	apsm_tf_tcp(f, 40000, 443);
 	apsm_tf_ip6_done(f, ip6);
 	KUNIT_ASSERT_EQ(test, parse(test, f, f->len, 0, &pi), APSM_PARSE_OK);
-	key6(&fwd, &a6, &b6, IPPROTO_TCP, 40000, 443);
+	apsm_tk_key6(&fwd, &a6, &b6, IPPROTO_TCP, 40000, 443);
 	apsm_flow_key_reverse(&k, &fwd);
 	expect_key(test, &pi.key, &k);
 	KUNIT_EXPECT_EQ(test, pi.flags, APSM_PI_ICMP_ERR);
