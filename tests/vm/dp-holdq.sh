@@ -164,7 +164,11 @@ want_eq 10 3 lines 40004
 assert_eq "$(st hold_held)" "$held1" "held with hold-ms 0"
 
 # ------------------------------------------------------------------ 5. caps
-slab0=$(slab_objs apsm_holdq)
+# the flows of the steps above are remembered as passing for 10 s after
+# their last packet (one apsm_holdq object each): start from none
+holdq_idle() { [ "$(slab_objs apsm_holdq)" = 0 ]; }
+wait_until 30 holdq_idle || fail "apsm_holdq objects before the flood: $(slab_objs apsm_holdq), expected 0"
+slab0=0
 ctl node set hold-ms 10000 hold-max 20 hold-flow-max 4
 h0=$(st hold_held) o0=$(st hold_overflow) of0=$(st hold_overflow_flow) to0=$(st hold_timeout)
 n2 "$PY" -c '
