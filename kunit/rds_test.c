@@ -443,9 +443,12 @@ static void rds_aging_slice_test(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, total, 50U);
 	/* 7 per call, none skipped even though each slice ends on an
-	 * entry it removed
+	 * entry it removed: ceil(50 / 7) = 8 calls, one or two more when
+	 * the table shrinks under the sweep (the automatic resize the
+	 * removals cause ends a walk early; the next call walks again).
 	 */
-	KUNIT_EXPECT_EQ(test, calls, 8U);
+	KUNIT_EXPECT_GE(test, calls, 8U);
+	KUNIT_EXPECT_LE(test, calls, 10U);
 }
 
 static void rds_flowkey_test(struct kunit *test)
