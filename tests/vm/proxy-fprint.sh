@@ -40,6 +40,9 @@ DELAY=${DELAY:-4000}
 TTL=${TTL:-10000}
 
 for m in nf_tables nft_nat nft_chain_nat nf_conntrack sch_netem; do modprobe "$m"; done
+# the flood below is over 1000 datagrams in one burst through veths: the
+# default per-CPU backlog (1000) would drop some before the NAT sees them
+sysctl -qw net.core.netdev_max_backlog=20000
 
 # shellcheck source-path=SCRIPTDIR source=../lib-dp.sh
 . "$(dirname "$0")/../lib-dp.sh"
