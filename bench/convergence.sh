@@ -81,15 +81,7 @@ nsx "$C" ip neigh replace 10.1.0.1 dev eth0 nud permanent \
 	lladdr "$(nsx "$N1" cat /sys/class/net/up0/address)"
 # ------------------------------------------------------------- apsmd
 "$D" genkey >"$work/cluster.key"
-pids=()
-gone() { [ ! -e "/proc/$1" ] || [ "$(cut -d" " -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
-stop_bg() { # and wait (bounded) until they are gone: rmmod needs that
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait_until 10 gone "$p"; done
-	return 0
-}
-on_exit stop_bg
+on_exit bg_stop
 for i in 0 1 2; do
 	{
 		printf '[Node]\nId = %d\nListen = 10.0.0.%d:7946\nKeyFile = %s\nFabricDevice = fab0\nStatsFile = %s\n' \
@@ -101,7 +93,7 @@ for i in 0 1 2; do
 		done
 	} >"$work/apsmd$i.conf"
 	ip netns exec "${NS[i]}" "$D" -c "$work/apsmd$i.conf" --foreground 2>"$work/apsmd$i.log" &
-	pids+=($!)
+	bg_pids+=($!)
 done
 for i in 0 1 2; do
 	wait_until 10 test -s "$work/stats$i.json" || fail "apsmd $i did not start: $(cat "$work/apsmd$i.log")"

@@ -40,17 +40,9 @@ ctl port add dev up1 role uplink
 ctl service add fw stateful
 ctl instance add fw1 service fw id 101 dev tfw1 mode nsh lladdr 02:4e:46:00:00:11
 ctl chain add c1 spi 10 services fw
-pids=()
-gone() { [ ! -e "/proc/$1" ] || [ "$(cut -d" " -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
-stop_bg() { # and wait (bounded) until they are gone: rmmod needs that
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait_until 10 gone "$p"; done
-	return 0
-}
-on_exit stop_bg
+on_exit bg_stop
 n0 "$NF" --mac 02:4e:46:00:00:11 --up --stats "$work/nf.json" tfw1 2>"$work/nf.log" &
-pids+=($!)
+bg_pids+=($!)
 wait_until 10 test -s "$work/nf.json" || fail "nsh-nf did not start: $(cat "$work/nf.log")"
 # warm-up: neighbours on every hop, both modes work at all
 for mode in base chain; do

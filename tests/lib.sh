@@ -27,6 +27,8 @@
 #   slab_objs_prefix PREFIX   sum of them over the caches named PREFIX*
 #   slab_shrink_all           shrink every kmem cache (before reading meminfo)
 #   meminfo_kb FIELD          a /proc/meminfo value in kB (e.g. SUnreclaim)
+#   bg_pids+=(PID); on_exit bg_stop   kill the background PIDs at exit and
+#                             wait (bounded) until they are gone
 #   on_exit CMD...            run CMD at exit (last registered runs first,
 #                             each in a subshell; the exit status is kept).
 #                             lib.sh owns the EXIT trap: use on_exit instead.
@@ -116,6 +118,17 @@ _lib_on_exit_run() {
 	exit "$rc"
 }
 trap _lib_on_exit_run EXIT
+
+bg_pids=()
+# True once process $1 has exited (gone, or a zombie nobody reaped yet).
+bg_gone() { [ ! -e "/proc/$1" ] || [ "$(cut -d" " -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+# Kill bg_pids and wait, bounded, until they are gone: rmmod needs that.
+bg_stop() {
+	local p
+	for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${bg_pids[@]}"; do wait_until 10 bg_gone "$p"; done
+	return 0
+}
 
 on_exit() {
 	local q

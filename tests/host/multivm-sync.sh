@@ -80,24 +80,16 @@ guest() {
 				"$j" "$net" "$j" "$PORT" "$j"
 		done
 	} >"$work/apsmd.conf"
-	pids=()
-	gone() { [ ! -e "/proc/$1" ] || [ "$(cut -d" " -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
-	stop_bg() { # and wait (bounded) until they are gone: rmmod needs that
-		local p
-		for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-		for p in "${pids[@]}"; do wait_until 10 gone "$p"; done
-		return 0
-	}
-	on_exit stop_bg
+	on_exit bg_stop
 	"$D" -c "$work/apsmd.conf" --foreground 2>"$work/apsmd.log" &
-	pids+=($!)
+	bg_pids+=($!)
 	wait_until 20 test -s "$work/stats.json" || fail "apsmd did not start: $(cat "$work/apsmd.log")"
 	assert_eq "$("$CTL" -j node show | sed -nE 's/.*"id":([0-9]+).*/\1/p')" "$n" "node id set by apsmd"
 	assert_eq "$("$CTL" peer show | wc -l)" 2 "peers set by apsmd"
 	"$CTL" port show | grep -q "$dev" || fail "apsmd did not add $dev as the fabric port"
 
 	"$PY" -m http.server 8000 --bind "$net$n" --directory "$st" 2>"$work/http.log" >&2 &
-	pids+=($!)
+	bg_pids+=($!)
 	touch "$st/ready"
 	get() { curl -sf --max-time 3 "http://$net$1:8000/$2"; }
 	publish() { cat >"$st/.$1" && mv "$st/.$1" "$st/$1"; }
@@ -142,7 +134,7 @@ guest() {
 		pp "$CTL" chain add c1 spi 10 services fw
 		pp "$CTL" policy add prio 10 iif up0 src 10.1.0.0/24 chain c1
 		"$NF" --mac 02:4e:46:00:00:11 --up --stats "$work/nf.json" tfw1 2>"$work/nf.log" &
-		pids+=($!)
+		bg_pids+=($!)
 		wait_until 10 test -s "$work/nf.json" || fail "nsh-nf did not start: $(cat "$work/nf.log")"
 
 		# a UDP echo server on S
@@ -154,7 +146,7 @@ open("'"$work"'/echo.ready", "w").close()
 while True:
     d, a = s.recvfrom(2048)
     s.sendto(d, a)' &
-		pids+=($!)
+		bg_pids+=($!)
 		wait_until 10 test -e "$work/echo.ready" || fail "UDP echo server did not start"
 
 		pp nsx "$C" ping -c 3 -i 0.3 -W 3 10.2.0.2 || fail "ping through the chain failed"
