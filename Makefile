@@ -14,7 +14,7 @@
 
 KVER ?= $(shell scripts/kver.sh 2>/dev/null)
 KDIR ?= /usr/src/linux-headers-$(KVER)
-VERSION := $(shell sed -n 's/.*APSM_VERSION "\(.*\)"/\1/p' include/version.h)
+VERSION := $(shell sed -n 's/.*APSM_VERSION "\(.*\)"/\1/p' include/core/version.h)
 
 .PHONY: all module userspace deps check demo kunit bench dkms-install \
 	dkms-uninstall clean

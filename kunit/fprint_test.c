@@ -13,8 +13,8 @@
 #include <linux/jiffies.h>
 #include <linux/module.h>
 
-#include "fprint.h"
-#include "parse.h"
+#include "dp/fprint.h"
+#include "dp/parse.h"
 #include "pkt_build.h"
 
 #define A4 htonl(0xc0000201)	/* 192.0.2.1 */

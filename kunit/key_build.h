@@ -10,7 +10,7 @@
 #include <linux/in6.h>
 #include <linux/socket.h>
 
-#include "flowkey.h"
+#include "core/flowkey.h"
 
 static inline void apsm_tk_key4(struct apsm_flow_key *k, __be32 s, __be32 d,
 				u8 proto, u16 sp, u16 dp)

@@ -8,10 +8,10 @@
 #include <kunit/test.h>
 #include <linux/module.h>
 
-#include "instance.h"
-#include "lb.h"
-#include "maglev.h"
-#include "service.h"
+#include "cfg/instance.h"
+#include "cfg/lb.h"
+#include "cfg/maglev.h"
+#include "cfg/service.h"
 
 static struct apsm_service *lbt_service(struct kunit *test)
 {

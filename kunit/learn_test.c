@@ -9,8 +9,8 @@
 #include <linux/in.h>
 #include <linux/module.h>
 
-#include "learn.h"
-#include "parse.h"
+#include "dp/learn.h"
+#include "dp/parse.h"
 #include "key_build.h"
 
 #define A4 htonl(0xc0000201)	/* 192.0.2.1 */

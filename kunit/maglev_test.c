@@ -35,7 +35,7 @@
 #include <linux/module.h>
 #include <linux/sort.h>
 
-#include "maglev.h"
+#include "cfg/maglev.h"
 
 /* see the comment on top: other slots moved * n / size <= this / 1000 */
 #define APSM_MG_DISRUPT_WORST	210

@@ -15,8 +15,8 @@
 #include <linux/netdevice.h>
 #include <linux/prandom.h>
 
-#include "nsh.h"
-#include "parse.h"
+#include "dp/nsh.h"
+#include "dp/parse.h"
 #include "pkt_build.h"
 
 #define A4 htonl(0xc0000201)

@@ -11,7 +11,7 @@
 #include <net/ipv6.h>
 #include <net/ndisc.h>
 
-#include "parse.h"
+#include "dp/parse.h"
 #include "pkt_build.h"
 #include "key_build.h"
 

@@ -11,9 +11,9 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
-#include "netns.h"
-#include "policy.h"
-#include "stats.h"
+#include "core/netns.h"
+#include "cfg/policy.h"
+#include "core/stats.h"
 
 #define NO_MATCH	U32_MAX
 

@@ -13,10 +13,10 @@
 #include <linux/slab.h>
 #include <net/ipv6.h>
 
-#include "flowkey.h"
-#include "hlc.h"
-#include "rds.h"
-#include "stats.h"
+#include "core/flowkey.h"
+#include "core/hlc.h"
+#include "flow/rds.h"
+#include "core/stats.h"
 
 struct rt_ctx {
 	struct apsm_rds rds;

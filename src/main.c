@@ -5,13 +5,13 @@
 #include <linux/module.h>
 #include <linux/apsm.h>
 
-#include "holdq.h"
-#include "netlink.h"
-#include "netns.h"
-#include "notifier.h"
-#include "proxy.h"
-#include "rds.h"
-#include "version.h"
+#include "dp/holdq.h"
+#include "nl/netlink.h"
+#include "core/netns.h"
+#include "nl/notifier.h"
+#include "dp/proxy.h"
+#include "flow/rds.h"
+#include "core/version.h"
 
 static int __init apsm_mod_init(void)
 {

@@ -12,7 +12,7 @@
 #      member and #define of the header must be in the spec with the same
 #      value (and vice versa); attribute types, lengths, enums, repetition
 #      and nesting, admin flags and dumps must match the header's top
-#      comment; the ops registered in src/*.c must match flags and dump.
+#      comment; the ops registered in src/**/*.c must match flags and dump.
 # Then it proves it can fail: a copy of the header with one attribute added,
 # and one with two attributes swapped, must both be rejected.
 #
@@ -487,9 +487,10 @@ for cname, o in ops.items():
 # ---- 3f. the ops the kernel registers (src/*.c) ------------------------------
 seen = set()
 srcdir = os.path.join(root, 'src')
-for fn in sorted(os.listdir(srcdir)):
-    if not fn.endswith('.c'):
-        continue
+csrcs = sorted(os.path.relpath(os.path.join(d, n), srcdir)
+               for d, _, names in os.walk(srcdir) for n in names
+               if n.endswith('.c'))
+for fn in csrcs:
     with open(os.path.join(srcdir, fn), encoding='utf-8') as f:
         csrc_txt = re.sub(r'/\*.*?\*/', ' ', f.read(), flags=re.S)
     for arr in re.finditer(r'struct\s+genl_(?:small_|split_)?ops\s+\w+\s*'

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The RDS: replicated flow table, flow key -> path.
+ *
+ * The core (src/rds.c) is a standalone table: an rhashtable of entries
+ * from the "apsm_rds" kmem_cache, a count bounded by a max, a hybrid
+ * logical clock for versions, and idle aging driven by the caller's clock.
+ * It knows nothing about netns, netlink or instances; changes are reported
+ * through optional hooks. src/rds_net.c wires one table into each netns
+ * (aging work, notifications, instance flow counts).
+ *
+ * Concurrency: readers use RCU only. Writers need no lock: every change is
+ * one rhashtable insert, replace or remove, and whoever unlinks an entry
+ * frees it (after a grace period); a writer that loses a race re-reads.
+ * Entries are immutable once published except last_used and packets.
+ */
+#ifndef _APSM_RDS_H
+#define _APSM_RDS_H
+
+#include <linux/atomic.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/types.h>
+#include <linux/apsm.h>
+
+#include "core/flowkey.h"
+#include "core/hlc.h"
+
+struct apsm_net;
+struct apsm_stats;
+
+/* What replicates: everything a peer needs to install an entry. */
+struct apsm_rds_flow {
+	struct apsm_flow_key key;
+	u64 version;			/* hybrid logical clock, never 0 */
+	u32 origin;			/* node that created it */
+	u32 spi;			/* chain, 1..APSM_SPI_MAX */
+	u32 path[APSM_PATH_MAX];	/* instance ids, traversal order */
+	u8 path_n;			/* 1..APSM_PATH_MAX */
+	u8 dir;				/* enum apsm_flow_dir */
+};
+
+struct apsm_rds_entry {
+	struct rhash_head node;
+	struct apsm_rds_flow f;
+	unsigned long last_used;	/* jiffies; WRITE_ONCE on hits */
+	atomic64_t packets;
+	struct rcu_head rcu;
+};
+
+/* Why an entry entered or left the table (for the hooks). */
+enum apsm_rds_cause {
+	APSM_RDS_INSERT,	/* created on this node (packet path) */
+	APSM_RDS_INSTALL,	/* installed or replaced from a peer */
+	APSM_RDS_DELETE,	/* deleted by the operator */
+	APSM_RDS_FLUSH,		/* flushed by the operator */
+	APSM_RDS_EXPIRE,	/* idle past its timeout */
+	APSM_RDS_PEER_DEL,	/* a peer's delete, installed here */
+};
+
+struct apsm_rds;
+
+/* Called after the table changed, from the changing context (softirq for
+ * packet-path inserts), inside an RCU read-side section: must not sleep.
+ * A replacement is removed(old) then added(new), both APSM_RDS_INSTALL.
+ */
+struct apsm_rds_hooks {
+	void (*added)(struct apsm_rds *rds, const struct apsm_rds_entry *e,
+		      enum apsm_rds_cause why);
+	void (*removed)(struct apsm_rds *rds, const struct apsm_rds_entry *e,
+			enum apsm_rds_cause why);
+};
+
+/* Idle timeouts in jiffies, by protocol. */
+struct apsm_rds_timeouts {
+	unsigned long tcp;
+	unsigned long udp;
+	unsigned long other;
+};
+
+struct apsm_rds {
+	struct rhashtable ht;
+	atomic_t count;
+	u32 max;			/* inserts refused at count >= max */
+	atomic_t seq;			/* bumped on every change (dumps) */
+	struct apsm_hlc clock;
+	struct apsm_stats __percpu *stats;	/* may be NULL */
+	const struct apsm_rds_hooks *hooks;	/* may be NULL */
+	/* The aging sweep in progress (apsm_rds_age). */
+	struct rhashtable_iter gc_iter;
+	bool gc_walking;
+};
+
+/* The kmem_cache "apsm_rds" (module init ladder; KUnit suite init).
+ * apsm_rds_cache_exit() waits for pending RCU frees (rcu_barrier) first.
+ */
+int apsm_rds_cache_init(void);
+void apsm_rds_cache_exit(void);
+
+int apsm_rds_init(struct apsm_rds *rds, u32 max);
+/* Free every entry (no hooks). Nothing else may use @rds any more. */
+void apsm_rds_destroy(struct apsm_rds *rds);
+
+static inline u32 apsm_rds_count(const struct apsm_rds *rds)
+{
+	return atomic_read(&rds->count);
+}
+
+/* Lowering max below the count evicts nothing; it refuses inserts. */
+static inline void apsm_rds_set_max(struct apsm_rds *rds, u32 max)
+{
+	WRITE_ONCE(rds->max, max);
+}
+
+/* Nonzero, changes whenever the table does (nl_dump_check_consistent). */
+static inline unsigned int apsm_rds_seq(const struct apsm_rds *rds)
+{
+	return ((unsigned int)atomic_read(&rds->seq) << 1) | 1;
+}
+
+/* Packet path: the entry for @key, or NULL. Marks it used (last_used,
+ * packets) and counts RDS_HITS / RDS_MISSES. Caller holds rcu_read_lock().
+ */
+struct apsm_rds_entry *apsm_rds_lookup(struct apsm_rds *rds,
+				       const struct apsm_flow_key *key);
+/* The same without side effects (netlink GET). Caller holds RCU. */
+struct apsm_rds_entry *apsm_rds_find(struct apsm_rds *rds,
+				     const struct apsm_flow_key *key);
+
+/* Insert a flow created here (@f complete: version and origin set).
+ * Returns the new entry (*@created = true) or the one already there for
+ * the key (false), or ERR_PTR: -ENOSPC at count >= max (counted
+ * RDS_INSERT_FULL, nothing allocated), -ENOMEM (RDS_INSERT_NOMEM). Any
+ * context (allocates with @gfp); the entry is valid under RCU only.
+ */
+struct apsm_rds_entry *apsm_rds_insert(struct apsm_rds *rds,
+				       const struct apsm_rds_flow *f, gfp_t gfp,
+				       bool *created);
+
+/* Apply a peer's update. APSM_RDS_OP_NEW: install @f unless the entry
+ * there is as new or newer (version, then origin); APSM_RDS_OP_DEL: remove
+ * the entry unless it is newer than @f. Returns 0 when applied, -EALREADY
+ * when ignored as stale (counted RDS_STALE), -ENOENT for a DEL of nothing,
+ * -ENOSPC / -ENOMEM as apsm_rds_insert(). Advances the clock past
+ * f->version either way. Process context (may sleep with GFP_KERNEL).
+ */
+int apsm_rds_install(struct apsm_rds *rds, const struct apsm_rds_flow *f,
+		     u8 op, gfp_t gfp);
+
+/* Remove the entry for @key: 0 or -ENOENT. Any context. */
+int apsm_rds_delete(struct apsm_rds *rds, const struct apsm_flow_key *key);
+
+/* Wait (bounded) for a table resize in progress to finish. A walk that
+ * a resize overtakes starts over (rhashtable_walk_next() -EAGAIN) and
+ * returns entries twice; a dump calls this first, so that only changes to
+ * the table during the dump (which mark it interrupted anyway) can do that.
+ * Process context.
+ */
+void apsm_rds_settle(struct apsm_rds *rds);
+
+/* Remove every entry; returns how many. Process context. */
+unsigned int apsm_rds_flush(struct apsm_rds *rds);
+
+/* Aging: continue the current sweep over the table for at most @budget
+ * entries, removing those idle longer than their protocol's timeout at
+ * time @now (jiffies) (counted RDS_EXPIRED). Reaching the end of the table
+ * ends the sweep; the next call starts a new one. Returns the number
+ * removed. Process context; one caller at a time.
+ */
+unsigned int apsm_rds_age(struct apsm_rds *rds, unsigned long now,
+			  const struct apsm_rds_timeouts *to,
+			  unsigned int budget);
+
+/* Batched multicast of RDS changes to the "rds" group (src/rds_notify.c).
+ * Recording copies the flow into a bounded ring under a spinlock (any
+ * context) and kicks a work item, which packs as many APSM_A_FLOW nests
+ * per APSM_CMD_RDS_NOTIFY message as fit and sends a message when it is
+ * full or the ring is drained. With nobody subscribed to "rds", nothing
+ * is recorded and nothing is counted: there is no one to lose anything (a
+ * subscriber that joins later resyncs from a dump). A full ring, a failed
+ * allocation, or a failed send counts every flow it lost in
+ * APSM_STATS_A_RDS_NOTIFY_FAIL, and the subscribers get ENOBUFS on their
+ * sockets, so they resync. A subscriber whose own receive buffer overruns
+ * gets ENOBUFS from netlink as always; the kernel cannot count those
+ * (unless the socket set NETLINK_BROADCAST_ERROR, then they count too).
+ */
+#define APSM_RDS_NOTIFY_QLEN	4096
+
+struct apsm_rds_note {
+	struct apsm_rds_flow f;
+	u8 op;				/* enum apsm_rds_op */
+};
+
+struct apsm_rds_notify {
+	spinlock_t lock;
+	bool dead;			/* netns going away: record nothing */
+	bool overflow;			/* lost some: tell the subscribers */
+	u32 head, len;			/* ring of APSM_RDS_NOTIFY_QLEN */
+	struct apsm_rds_note *ring;
+	struct work_struct work;
+	struct net *net;
+	struct apsm_stats __percpu *stats;
+};
+
+int apsm_rds_notify_init(struct apsm_rds_notify *q, struct net *net,
+			 struct apsm_stats __percpu *stats);
+void apsm_rds_notify_exit(struct apsm_rds_notify *q);
+void apsm_rds_notify_record(struct apsm_rds_notify *q,
+			    const struct apsm_rds_flow *f, u8 op);
+
+/* The netns side (src/rds_net.c). */
+int apsm_rds_net_init(struct apsm_net *an);
+void apsm_rds_net_exit(struct apsm_net *an);
+
+/* A flow created on this node (packet path, any context): stamps origin
+ * (this node) and a fresh version into @f, inserts it, and on success
+ * multicasts it to the "rds" group.
+ */
+struct apsm_rds_entry *apsm_rds_add_local(struct apsm_net *an,
+					  struct apsm_rds_flow *f,
+					  bool *created);
+
+#endif /* _APSM_RDS_H */

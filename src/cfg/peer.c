@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Peers: the other nodes of the cluster and how to reach them (fabric
+ * device + fabric MAC), keyed by node id.
+ */
+#include <linux/etherdevice.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+
+#include "dp/datapath.h"
+#include "cfg/instance.h"
+#include "cfg/lb.h"
+#include "core/netns.h"
+#include "nl/nl_obj.h"
+#include "cfg/peer.h"
+#include "flow/rds.h"
+#include "cfg/service.h"
+#include "core/stats.h"
+
+void apsm_peers_init(struct apsm_net *an)
+{
+	xa_init(&an->peers.xa);
+	an->peers.count = 0;
+	an->peers.down = 0;
+	INIT_LIST_HEAD(&an->peers.lb_down_node);
+}
+
+struct apsm_peer *apsm_peer_find(struct apsm_net *an, u32 node_id)
+{
+	return xa_load(&an->peers.xa, node_id);
+}
+
+static void apsm_peer_free_rcu(struct rcu_head *head)
+{
+	struct apsm_peer *peer = container_of(head, struct apsm_peer, rcu);
+
+	free_percpu(peer->stats);
+	kfree(peer);
+}
+
+/* Drop the fabric device: the peer is unreachable from now on. */
+static void apsm_peer_put_dev(struct apsm_peer *peer)
+{
+	struct net_device *dev = rcu_dereference_protected(peer->dev, true);
+
+	if (!dev)
+		return;
+	RCU_INIT_POINTER(peer->dev, NULL);
+	WRITE_ONCE(peer->ifindex, 0);
+	netdev_put(dev, &peer->dev_tracker);
+}
+
+struct apsm_peer *apsm_peer_create(struct apsm_net *an, u32 id,
+				   struct net_device *dev, const u8 *lladdr,
+				   struct genl_info *info)
+{
+	struct apsm_peer *peer;
+	int ret;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&an->conf_lock);
+
+	if (an->peers.count >= APSM_PEERS_MAX)
+		return ERR_PTR(-ENOSPC);
+	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	if (!peer)
+		return ERR_PTR(-ENOMEM);
+	peer->stats = netdev_alloc_pcpu_stats(struct apsm_peer_stats);
+	if (!peer->stats) {
+		kfree(peer);
+		return ERR_PTR(-ENOMEM);
+	}
+	peer->id = id;
+	peer->state = APSM_PEER_UP;
+	ether_addr_copy(peer->lladdr, lladdr);
+	peer->ifindex = dev->ifindex;
+	netdev_hold(dev, &peer->dev_tracker, GFP_KERNEL);
+	RCU_INIT_POINTER(peer->dev, dev);
+
+	ret = xa_insert(&an->peers.xa, id, peer, GFP_KERNEL);
+	if (ret) {
+		apsm_peer_put_dev(peer);
+		free_percpu(peer->stats);
+		kfree(peer);
+		return ERR_PTR(ret == -EBUSY ? -EEXIST : ret);
+	}
+	an->peers.count++;
+	an->generation++;
+	apsm_nl_peer_notify(an, peer, APSM_CMD_PEER_NEW, info);
+	return peer;
+}
+
+/* Rebuild the LB table of every service with an instance of node @node
+ * (its owner's state changed). conf_lock.
+ */
+static void apsm_peer_lb_rebuild(struct apsm_net *an, u32 node)
+{
+	struct apsm_service *svc;
+	struct apsm_instance *inst;
+	unsigned long idx;
+
+	lockdep_assert_held(&an->conf_lock);
+	xa_for_each(&an->services.xa, idx, svc) {
+		list_for_each_entry(inst, &svc->instances, svc_node) {
+			if (inst->node != node || inst->local)
+				continue;
+			if (apsm_lb_rebuild(svc))
+				pr_warn_ratelimited("peer %u: LB table of service %s could not be rebuilt: kept the old one\n",
+						    node, svc->name);
+			break;
+		}
+	}
+}
+
+/* Count one more (@down) or one less peer down; the LB's list of netns
+ * with a peer down follows the count.
+ */
+static void apsm_peer_account_down(struct apsm_net *an, bool down)
+{
+	u32 n = an->peers.down;
+
+	if (down)
+		n++;
+	else if (!WARN_ON_ONCE(!n))
+		n--;
+	WRITE_ONCE(an->peers.down, n);
+	if (n)
+		apsm_lb_down_net_add(an);
+	else
+		apsm_lb_down_net_del(an);
+}
+
+void apsm_peer_set_state(struct apsm_net *an, struct apsm_peer *peer,
+			 u8 state, struct genl_info *info)
+{
+	lockdep_assert_held(&an->conf_lock);
+
+	if (peer->state == state)
+		return;
+	/* State first, then the count the packet path checks first: a
+	 * reader that sees the count sees the state.
+	 */
+	WRITE_ONCE(peer->state, state);
+	smp_wmb();
+	apsm_peer_account_down(an, state == APSM_PEER_DOWN);
+	apsm_peer_lb_rebuild(an, peer->id);
+	an->generation++;
+	apsm_nl_peer_notify(an, peer, APSM_CMD_PEER_SET, info);
+}
+
+int apsm_peer_repin(struct apsm_net *an, const struct apsm_rds_flow *old,
+		    struct apsm_rds_flow *f)
+{
+	struct apsm_instance *inst, *pick;
+	struct apsm_rds_entry *e;
+	bool changed = false, created;
+	unsigned int i;
+	u32 id;
+
+	if (READ_ONCE(an->peerdown) != APSM_PEERDOWN_REPIN)
+		return 0;
+	for (i = 0; i < old->path_n && i < APSM_PATH_MAX; i++) {
+		inst = apsm_instance_find(an, old->path[i]);
+		if (!inst || inst->local ||
+		    !apsm_peers_node_down(&an->peers, inst->node))
+			continue;
+		/* Its state died with the node: the flow cannot go on
+		 * elsewhere. The hop drops it.
+		 */
+		if (inst->svc->stateful)
+			return 0;
+		if (!changed) {
+			*f = *old;
+			changed = true;
+		}
+		/* The same pick classification would make now. */
+		id = apsm_lb_pick(inst->svc,
+				  apsm_flow_key_hash(&old->key,
+						     APSM_DP_HASH_SEED + i));
+		pick = id ? apsm_instance_find(an, id) : NULL;
+		if (!pick || READ_ONCE(pick->state) != APSM_STATE_UP ||
+		    (!pick->local &&
+		     apsm_peers_node_down(&an->peers, pick->node)))
+			return 0;
+		f->path[i] = id;
+	}
+	if (!changed)
+		return 0;
+	/* The newest path wins (and replicates: this node is its origin
+	 * now). Losing a race to another CPU's repin gives the same path.
+	 */
+	apsm_rds_delete(an->rds, &f->key);
+	e = apsm_rds_add_local(an, f, &created);
+	if (!IS_ERR(e) && !created)
+		*f = e->f;
+	apsm_stats_inc(an, APSM_STATS_A_PEERDOWN_REPIN);
+	return 1;
+}
+
+void apsm_peer_destroy(struct apsm_net *an, struct apsm_peer *peer,
+		       struct genl_info *info)
+{
+	bool was_down = peer->state == APSM_PEER_DOWN;
+
+	lockdep_assert_held(&an->conf_lock);
+
+	xa_erase(&an->peers.xa, peer->id);
+	/* Its instances count as up again (nothing says otherwise). */
+	if (was_down) {
+		apsm_peer_account_down(an, false);
+		apsm_peer_lb_rebuild(an, peer->id);
+	}
+	an->peers.count--;
+	an->generation++;
+	apsm_nl_peer_notify(an, peer, APSM_CMD_PEER_DEL, info);
+	/* Readers that still see the peer may still use its device: it is
+	 * not freed before they are done (see include/port.h).
+	 */
+	apsm_peer_put_dev(peer);
+	call_rcu(&peer->rcu, apsm_peer_free_rcu);
+}
+
+void apsm_peers_dev_gone(struct apsm_net *an, struct net_device *dev)
+{
+	struct apsm_peer *peer;
+	unsigned long id;
+
+	lockdep_assert_held(&an->conf_lock);
+
+	xa_for_each(&an->peers.xa, id, peer) {
+		if (rcu_access_pointer(peer->dev) != dev)
+			continue;
+		apsm_peer_put_dev(peer);
+		an->generation++;
+		/* There is no PEER_SET: NEW announces the changed peer. */
+		apsm_nl_peer_notify(an, peer, APSM_CMD_PEER_NEW, NULL);
+	}
+}
+
+int apsm_peers_check_node_id(struct apsm_net *an, u32 new_id,
+			     struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&an->conf_lock);
+
+	if (!apsm_peer_find(an, new_id))
+		return 0;
+	NL_SET_ERR_MSG(extack, "a peer has this node id: delete it first");
+	return -EBUSY;
+}
+
+void apsm_peer_read_stats(const struct apsm_peer *peer, u64 *tx, u64 *rx)
+{
+	unsigned int start;
+	int cpu;
+
+	*tx = 0;
+	*rx = 0;
+	for_each_possible_cpu(cpu) {
+		const struct apsm_peer_stats *s = per_cpu_ptr(peer->stats, cpu);
+		u64 t, r;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			t = u64_stats_read(&s->tx_packets);
+			r = u64_stats_read(&s->rx_packets);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+		*tx += t;
+		*rx += r;
+	}
+}
+
+void apsm_peers_exit(struct apsm_net *an)
+{
+	struct apsm_peer *peer;
+	unsigned long id;
+
+	/* The netns's devices are gone and the notifier dropped them; at
+	 * module unload a live netns may still have some.
+	 */
+	mutex_lock(&an->conf_lock);
+	xa_for_each(&an->peers.xa, id, peer) {
+		xa_erase(&an->peers.xa, id);
+		apsm_peer_put_dev(peer);
+		call_rcu(&peer->rcu, apsm_peer_free_rcu);
+	}
+	an->peers.count = 0;
+	an->peers.down = 0;
+	apsm_lb_down_net_del(an);
+	xa_destroy(&an->peers.xa);
+	mutex_unlock(&an->conf_lock);
+}

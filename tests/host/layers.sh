@@ -1,0 +1,109 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The module's layers point one way (Documentation/design.md, "Layers"):
+#
+#     src/main.c                 init/exit only
+#         |
+#     nl    (src/nl, include/nl)     generic netlink, notifications, netdev notifier
+#         |
+#     dp    (src/dp, include/dp)     packet path
+#         |
+#     flow  (src/flow, include/flow) the RDS flow table
+#         |
+#     cfg   (src/cfg, include/cfg)   configuration objects, LB tables, policy
+#         |
+#     core  (src/core, include/core) netns state, counters, clock, events
+#
+# A file may include headers of its own layer and of the layers below it,
+# never above. Core, cfg and flow code may not name anything of netlink:
+# no genetlink/netlink headers, no genl_*/nla_*/nlmsg_* calls, no
+# apsm_nl_* symbol. Every source file must sit in one layer.
+#
+#   tests/host/layers.sh [ROOT]   check ROOT (default: this repository)
+#
+# Without an argument it first proves it can fail: copies of the tree with
+# one upward include, and with one netlink call in cfg, must be rejected.
+set -u
+here=$(cd "$(dirname "$0")/../.." && pwd -P)
+
+declare -A RANK=([core]=0 [cfg]=1 [flow]=2 [dp]=3 [nl]=4)
+
+check() {	# check ROOT: prints each violation, returns 1 if any
+	local root=$1 bad=0 f layer inc il n
+	cd "$root" || return 2
+	# every source file in a layer
+	for f in src/*.c include/*.h; do
+		[ -e "$f" ] || continue
+		[ "$f" = src/main.c ] && continue
+		echo "layers: $f: not in a layer directory"
+		bad=1
+	done
+	for f in src/*/*.c include/*/*.h; do
+		[ -e "$f" ] || continue
+		layer=${f#*/}
+		layer=${layer%%/*}
+		if [ -z "${RANK[$layer]+x}" ]; then
+			echo "layers: $f: unknown layer '$layer'"
+			bad=1
+			continue
+		fi
+		while IFS=: read -r n inc; do
+			inc=${inc#*\"}
+			inc=${inc%%\"*}
+			il=${inc%%/*}
+			if [ "$il" = "$inc" ] || [ -z "${RANK[$il]+x}" ]; then
+				echo "layers: $f:$n: includes \"$inc\", which names no layer"
+				bad=1
+			elif [ "${RANK[$il]}" -gt "${RANK[$layer]}" ]; then
+				echo "layers: $f:$n: $layer includes $il header \"$inc\" (upward)"
+				bad=1
+			fi
+		done < <(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f")
+		if [ "${RANK[$layer]}" -le "${RANK[flow]}" ]; then
+			while IFS= read -r n; do
+				echo "layers: $f:$n (netlink in the $layer layer)"
+				bad=1
+			done < <(sed 's|//.*||' "$f" |
+				grep -nE '#[[:space:]]*include[[:space:]]*<net/(genetlink|netlink)\.h>|\b(genl|nla|nlmsg)_[a-z_]+[[:space:]]*\(|\bapsm_nl_[a-z_]+|\bstruct[[:space:]]+genl_info\b')
+		fi
+	done
+	return $bad
+}
+
+selftest() {	# prove that check() rejects what it must
+	local tmp rc=0
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' RETURN
+	cp -r "$here/src" "$here/include" "$tmp/"
+	echo '#include "dp/datapath.h"' >>"$tmp/src/cfg/chain.c"
+	if (check "$tmp") >/dev/null; then
+		echo "layers: self-test: an upward include (cfg -> dp) was not caught"
+		rc=1
+	fi
+	rm -rf "$tmp/src" "$tmp/include"
+	cp -r "$here/src" "$here/include" "$tmp/"
+	printf 'static void x(void) { genl_notify(0, 0, 0, 0, 0); }\n' >>"$tmp/src/flow/rds.c"
+	if (check "$tmp") >/dev/null; then
+		echo "layers: self-test: a netlink call in the flow layer was not caught"
+		rc=1
+	fi
+	rm -rf "$tmp/src" "$tmp/include"
+	cp -r "$here/src" "$here/include" "$tmp/"
+	touch "$tmp/src/stray.c"
+	if (check "$tmp") >/dev/null; then
+		echo "layers: self-test: a file outside the layers was not caught"
+		rc=1
+	fi
+	return $rc
+}
+
+if [ $# -gt 0 ]; then
+	check "$1"
+	exit $?
+fi
+rc=0
+selftest || rc=1
+(check "$here") || rc=1
+[ $rc -eq 0 ] && echo "layers: ok"
+exit $rc
