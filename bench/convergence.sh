@@ -30,8 +30,8 @@
 require_vm
 
 R=$APSM_ROOT
-CTL=$R/userspace-ctl/apsmctl
-D=$R/userspace-ctl/apsmd
+CTL=$APSM_CTL
+D=$APSM_D
 GEN=$R/bench/flowgen
 AN=$R/bench/convergence.py
 PY=/usr/bin/python3

@@ -48,7 +48,7 @@ APSM_ROOT=${APSM_ROOT:-$PWD}
 . tests/lib-3node.sh
 require_vm
 
-{ [ -x userspace-ctl/apsmctl ] && [ -x userspace-ctl/apsmd ] && [ -x tests/tools/nsh-nf ]; } ||
+{ [ -x "$APSM_CTL" ] && [ -x "$APSM_D" ] && [ -x tests/tools/nsh-nf ]; } ||
 	fail "run 'make userspace' first"
 PATH=$APSM_ROOT/userspace-ctl:$APSM_ROOT/tests/tools:$PATH
 CTL=apsmctl D=apsmd NF=nsh-nf PY=/usr/bin/python3

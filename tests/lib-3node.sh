@@ -114,8 +114,8 @@ tn_init() {
 	C=${NS[3]} S=${NS[4]}
 	NS=("${NS[@]:0:3}")
 
-	CTL=${CTL:-$APSM_ROOT/userspace-ctl/apsmctl}
-	D=${D:-$APSM_ROOT/userspace-ctl/apsmd}
+	CTL=${CTL:-$APSM_CTL}
+	D=${D:-$APSM_D}
 	NF=${NF:-$APSM_ROOT/tests/tools/nsh-nf}
 	PY=${PY:-/usr/bin/python3}
 	for x in "$CTL" "$D" "$NF"; do

@@ -8,7 +8,7 @@
 # Sets CTL, NF, PY, work, N, C, S; loads the module (unloaded at exit).
 
 dp_1node_setup() {
-	CTL=$APSM_ROOT/userspace-ctl/apsmctl
+	CTL=$APSM_CTL
 	NF=$APSM_ROOT/tests/tools/nsh-nf
 	PY=/usr/bin/python3
 	[ -x "$CTL" ] || fail "$CTL missing: run 'make userspace'"

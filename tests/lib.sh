@@ -21,6 +21,7 @@
 #   ns_del NAME...            delete network namespaces
 #   nsx NAME CMD...           run CMD in namespace NAME (ip netns exec)
 #   n0/n1/n2 CMD...           nsx "${NS_PREFIX}0" / 1 / 2 (NS_PREFIX=apsm-t)
+#   APSM_CTL / APSM_D         paths of apsmctl and apsmd
 #   load_apsm / unload_apsm   insmod "$APSM_KO" / rmmod apsm (idempotent)
 #   slab_objs NAME            active objects of a /proc/slabinfo cache (0 if
 #                             absent), exact: the cache is shrunk first
@@ -37,6 +38,10 @@ set -euo pipefail
 
 NS_PREFIX=${NS_PREFIX:-apsm-t}
 APSM_KO=${APSM_KO:-${APSM_ROOT:-.}/apsm.ko}
+# the userspace programs, as built by `make userspace` (one place to name them)
+_apsm_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+APSM_CTL=${APSM_CTL:-$_apsm_top/userspace-ctl/apsmctl}
+APSM_D=${APSM_D:-$_apsm_top/userspace-ctl/apsmd}
 
 log() { printf '[+] %s\n' "$*" >&2; }
 

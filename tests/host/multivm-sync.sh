@@ -31,8 +31,8 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 # shellcheck source=tests/lib.sh
 . "$here/../lib.sh"
 ROOT=$(cd "$here/../.." && pwd -P)
-CTL=$ROOT/userspace-ctl/apsmctl
-D=$ROOT/userspace-ctl/apsmd
+CTL=$APSM_CTL
+D=$APSM_D
 NF=$ROOT/tests/tools/nsh-nf
 PY=/usr/bin/python3
 PORT=7946

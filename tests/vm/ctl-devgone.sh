@@ -27,7 +27,7 @@
 require_vm
 
 t0=${EPOCHREALTIME/[!0-9]/}
-CTL=$PWD/userspace-ctl/apsmctl
+CTL=$APSM_CTL
 [ -x "$CTL" ] || fail "$CTL missing: run 'make userspace'"
 tmp=$(mktemp -d)
 OTHER=${NS_PREFIX}0

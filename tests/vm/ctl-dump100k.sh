@@ -22,7 +22,7 @@
 require_vm
 
 t0=${EPOCHREALTIME/[!0-9]/}
-CTL=$PWD/userspace-ctl/apsmctl
+CTL=$APSM_CTL
 PY=/usr/bin/python3
 [ -x "$CTL" ] || fail "$CTL missing: run 'make userspace'"
 tmp=$(mktemp -d)

@@ -21,7 +21,7 @@
 require_vm
 
 t0=${EPOCHREALTIME/[!0-9]/}
-CTL=$PWD/userspace-ctl/apsmctl
+CTL=$APSM_CTL
 FUZZ=$PWD/tests/tools/nlfuzz
 [ -x "$CTL" ] || fail "$CTL missing: run 'make userspace'"
 [ -x "$FUZZ" ] || fail "$FUZZ missing: run 'make userspace'"

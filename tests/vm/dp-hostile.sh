@@ -39,7 +39,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_vm
 
-CTL=$APSM_ROOT/userspace-ctl/apsmctl
+CTL=$APSM_CTL
 NF=$APSM_ROOT/tests/tools/nsh-nf
 PY=/usr/bin/python3
 [ -x "$CTL" ] || fail "$CTL missing: run 'make userspace'"
