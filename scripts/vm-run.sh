@@ -199,6 +199,12 @@ done
 kill "$klog_pid" 2>/dev/null
 pat='\<BUG\>|\<WARNING\>|\<Oops\>|KASAN|refcount_t|list_add corruption|list_del corruption'
 pat+='|RCU stall|rcu_sched self-detected stall|general protection|kernel BUG|UBSAN|unreferenced object'
+# Debian's kernel has PREEMPT_RCU: "rcu: INFO: rcu_preempt detected stalls
+# on CPUs/tasks", "rcu_preempt self-detected stall"; the hung-task
+# detector: "INFO: task NAME:PID blocked for more than N seconds";
+# lockdep/PROVE_RCU on a debug kernel.
+pat+='|rcu_[a-z]+ (detected stalls|self-detected stall)|INFO: task .* blocked for more than'
+pat+='|possible circular locking|possible recursive locking|suspicious RCU usage|inconsistent lock state'
 if grep -Eq "$pat" "$klog"; then
 	echo
 	echo "vm-run: ======== KERNEL SPLAT in dmesg (test rc=$rc) ========"
