@@ -20,7 +20,7 @@
 
 struct apsm_net;
 struct apsm_service;
-struct genl_info;
+struct apsm_req;
 
 #define APSM_CHAINS_MAX		1024	/* per netns */
 
@@ -67,9 +67,9 @@ struct apsm_chain *apsm_chain_find_name(struct apsm_net *an,
 /* Writers: an->conf_lock held; bump an->generation and send the event. */
 struct apsm_chain *apsm_chain_create(struct apsm_net *an,
 				     const struct apsm_chain_params *p,
-				     struct genl_info *info);
+				     struct apsm_req *req);
 /* The caller checked that no policy rule uses @chain. */
 void apsm_chain_destroy(struct apsm_net *an, struct apsm_chain *chain,
-			struct genl_info *info);
+			struct apsm_req *req);
 
 #endif /* _APSM_CHAIN_H */

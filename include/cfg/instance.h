@@ -25,7 +25,7 @@ struct apsm_fprint_table;
 struct apsm_net;
 struct apsm_port;
 struct apsm_service;
-struct genl_info;
+struct apsm_req;
 struct net_device;
 struct netlink_ext_ack;
 
@@ -137,12 +137,12 @@ void apsm_instance_flows_add(struct apsm_net *an, u32 id, int delta);
  */
 struct apsm_instance *apsm_instance_create(struct apsm_net *an,
 					   const struct apsm_instance_params *p,
-					   struct genl_info *info);
+					   struct apsm_req *req);
 int apsm_instance_change(struct apsm_net *an, struct apsm_instance *inst,
 			 const struct apsm_instance_change *c,
-			 struct genl_info *info);
+			 struct apsm_req *req);
 int apsm_instance_destroy(struct apsm_net *an, struct apsm_instance *inst,
-			  struct genl_info *info);
+			  struct apsm_req *req);
 /* The device of @port (role nf) is being unregistered: its instance goes
  * down and loses the port.
  */

@@ -17,7 +17,7 @@
 #include <linux/apsm.h>
 
 struct apsm_net;
-struct genl_info;
+struct apsm_req;
 struct netlink_ext_ack;
 
 #define APSM_PEERS_MAX		1024	/* per netns */
@@ -90,7 +90,7 @@ struct apsm_peer *apsm_peer_find(struct apsm_net *an, u32 node_id);
  * the packet path checks the owner's state of what it picks anyway.
  */
 void apsm_peer_set_state(struct apsm_net *an, struct apsm_peer *peer,
-			 u8 state, struct genl_info *info);
+			 u8 state, struct apsm_req *req);
 
 struct apsm_rds_flow;
 /* Packet path (RCU), a hit whose flow @old may name an instance of a down
@@ -108,9 +108,9 @@ int apsm_peer_repin(struct apsm_net *an, const struct apsm_rds_flow *old,
  */
 struct apsm_peer *apsm_peer_create(struct apsm_net *an, u32 id,
 				   struct net_device *dev, const u8 *lladdr,
-				   struct genl_info *info);
+				   struct apsm_req *req);
 void apsm_peer_destroy(struct apsm_net *an, struct apsm_peer *peer,
-		       struct genl_info *info);
+		       struct apsm_req *req);
 /* @dev is being unregistered: peers reached through it become
  * unreachable (ifindex 0).
  */

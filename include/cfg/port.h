@@ -19,7 +19,7 @@
 #include <linux/xarray.h>
 
 struct apsm_net;
-struct genl_info;
+struct apsm_req;
 
 #define APSM_PORTS_MAX		1024	/* uplink + fabric ports per netns */
 
@@ -62,9 +62,9 @@ struct apsm_port *apsm_port_create(struct apsm_net *an, struct net_device *dev,
 				   u8 role, u32 instance_id);
 void apsm_port_destroy(struct apsm_net *an, struct apsm_port *port);
 struct apsm_port *apsm_port_add(struct apsm_net *an, struct net_device *dev,
-				u8 role, struct genl_info *info);
+				u8 role, struct apsm_req *req);
 void apsm_port_remove(struct apsm_net *an, struct apsm_port *port,
-		      struct genl_info *info);
+		      struct apsm_req *req);
 
 void apsm_port_read_stats(const struct apsm_port *port, u64 *rx, u64 *tx);
 

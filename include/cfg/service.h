@@ -19,7 +19,7 @@
 
 struct apsm_net;
 struct apsm_maglev;
-struct genl_info;
+struct apsm_req;
 
 #define APSM_SERVICES_MAX	1024	/* per netns */
 
@@ -56,9 +56,9 @@ struct apsm_service *apsm_service_find_name(struct apsm_net *an,
 /* Writers: an->conf_lock held; bump an->generation and send the event. */
 struct apsm_service *apsm_service_create(struct apsm_net *an,
 					 const char *name, bool stateful,
-					 struct genl_info *info);
+					 struct apsm_req *req);
 /* The caller checked that nothing refers to @svc any more. */
 void apsm_service_destroy(struct apsm_net *an, struct apsm_service *svc,
-			  struct genl_info *info);
+			  struct apsm_req *req);
 
 #endif /* _APSM_SERVICE_H */

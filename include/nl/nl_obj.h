@@ -3,8 +3,8 @@
  * Helpers shared by the netlink files of the configuration objects
  * (src/nl_peer.c, nl_port.c, nl_service.c, nl_instance.c, nl_chain.c):
  * messages for replies and events, resumable xarray dumps, and each
- * object's event sender (called by the object code, src/<obj>.c, after a
- * change, with an->conf_lock held).
+ * object's event sender (called through the event layer,
+ * src/nl/nl_event.c, after a change, with an->conf_lock held).
  */
 #ifndef _APSM_NL_OBJ_H
 #define _APSM_NL_OBJ_H
@@ -18,7 +18,25 @@ struct apsm_instance;
 struct apsm_net;
 struct apsm_peer;
 struct apsm_port;
+struct apsm_req;
 struct apsm_service;
+
+/* A request as the config objects see it (include/core/event.h): the
+ * genl_info of the request, opaque below the netlink layer.
+ */
+static inline struct apsm_req *apsm_nl_req(struct genl_info *info)
+{
+	return (struct apsm_req *)info;
+}
+
+static inline struct genl_info *apsm_req_info(struct apsm_req *req)
+{
+	return (struct genl_info *)req;
+}
+
+/* The event ops (src/nl/nl_event.c): registered before the family. */
+int apsm_nl_event_init(void);
+void apsm_nl_event_exit(void);
 
 /* In a request policy: an attribute only the kernel reports. */
 #define APSM_NLA_RO { .type = NLA_REJECT, .reject_message = "read-only attribute" }

@@ -9,7 +9,7 @@
 
 #include "cfg/chain.h"
 #include "core/netns.h"
-#include "nl/nl_obj.h"
+#include "core/event.h"
 #include "cfg/service.h"
 
 static u32 apsm_chain_hash(const char *name)
@@ -51,7 +51,7 @@ static void apsm_chain_free_rcu(struct rcu_head *head)
 
 struct apsm_chain *apsm_chain_create(struct apsm_net *an,
 				     const struct apsm_chain_params *p,
-				     struct genl_info *info)
+				     struct apsm_req *req)
 {
 	struct apsm_chain *chain;
 	int ret;
@@ -101,7 +101,7 @@ struct apsm_chain *apsm_chain_create(struct apsm_net *an,
 		chain->services[i]->chain_refs++;
 	an->chains.count++;
 	an->generation++;
-	apsm_nl_chain_notify(an, chain, APSM_CMD_CHAIN_NEW, info);
+	apsm_event(an, APSM_EV_CHAIN_NEW, chain, req);
 	return chain;
 }
 
@@ -117,13 +117,13 @@ static void apsm_chain_unlink(struct apsm_net *an, struct apsm_chain *chain)
 }
 
 void apsm_chain_destroy(struct apsm_net *an, struct apsm_chain *chain,
-			struct genl_info *info)
+			struct apsm_req *req)
 {
 	lockdep_assert_held(&an->conf_lock);
 
 	apsm_chain_unlink(an, chain);
 	an->generation++;
-	apsm_nl_chain_notify(an, chain, APSM_CMD_CHAIN_DEL, info);
+	apsm_event(an, APSM_EV_CHAIN_DEL, chain, req);
 	call_rcu(&chain->rcu, apsm_chain_free_rcu);
 }
 

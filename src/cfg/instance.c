@@ -14,7 +14,7 @@
 #include "cfg/instance.h"
 #include "cfg/lb.h"
 #include "core/netns.h"
-#include "nl/nl_obj.h"
+#include "core/event.h"
 #include "cfg/port.h"
 #include "cfg/service.h"
 
@@ -162,7 +162,7 @@ static int apsm_instance_reserve_id(struct apsm_net *an,
 
 struct apsm_instance *apsm_instance_create(struct apsm_net *an,
 					   const struct apsm_instance_params *p,
-					   struct genl_info *info)
+					   struct apsm_req *req)
 {
 	struct apsm_service *svc = p->svc;
 	struct apsm_port *port = NULL;
@@ -234,9 +234,9 @@ struct apsm_instance *apsm_instance_create(struct apsm_net *an,
 	apsm_lb_commit(svc, m);
 
 	an->generation++;
-	apsm_nl_instance_notify(an, inst, APSM_CMD_INSTANCE_NEW, info);
+	apsm_event(an, APSM_EV_INSTANCE_NEW, inst, req);
 	if (port)
-		apsm_nl_port_notify(an, port, APSM_CMD_PORT_NEW, info);
+		apsm_event(an, APSM_EV_PORT_NEW, port, req);
 	return inst;
 
 err_port:
@@ -253,7 +253,7 @@ err_free:
 
 int apsm_instance_change(struct apsm_net *an, struct apsm_instance *inst,
 			 const struct apsm_instance_change *c,
-			 struct genl_info *info)
+			 struct apsm_req *req)
 {
 	struct apsm_port *old_port = apsm_instance_port(an, inst);
 	struct apsm_port *new_port = NULL;
@@ -299,12 +299,12 @@ int apsm_instance_change(struct apsm_net *an, struct apsm_instance *inst,
 
 	an->generation++;
 	if (new_port && old_port) {
-		apsm_nl_port_notify(an, old_port, APSM_CMD_PORT_DEL, info);
+		apsm_event(an, APSM_EV_PORT_DEL, old_port, req);
 		apsm_port_destroy(an, old_port);
 	}
-	apsm_nl_instance_notify(an, inst, APSM_CMD_INSTANCE_SET, info);
+	apsm_event(an, APSM_EV_INSTANCE_SET, inst, req);
 	if (new_port)
-		apsm_nl_port_notify(an, new_port, APSM_CMD_PORT_NEW, info);
+		apsm_event(an, APSM_EV_PORT_NEW, new_port, req);
 	return 0;
 }
 
@@ -322,7 +322,7 @@ static void apsm_instance_unlink(struct apsm_net *an,
 }
 
 int apsm_instance_destroy(struct apsm_net *an, struct apsm_instance *inst,
-			  struct genl_info *info)
+			  struct apsm_req *req)
 {
 	struct apsm_port *port = apsm_instance_port(an, inst);
 	struct apsm_maglev *m;
@@ -337,10 +337,10 @@ int apsm_instance_destroy(struct apsm_net *an, struct apsm_instance *inst,
 	apsm_instance_unlink(an, inst);
 
 	an->generation++;
-	apsm_nl_instance_notify(an, inst, APSM_CMD_INSTANCE_DEL, info);
+	apsm_event(an, APSM_EV_INSTANCE_DEL, inst, req);
 	if (port) {
 		RCU_INIT_POINTER(inst->port, NULL);
-		apsm_nl_port_notify(an, port, APSM_CMD_PORT_DEL, info);
+		apsm_event(an, APSM_EV_PORT_DEL, port, req);
 		apsm_port_destroy(an, port);
 	}
 	call_rcu(&inst->rcu, apsm_instance_free_rcu);
@@ -368,9 +368,9 @@ void apsm_instance_port_gone(struct apsm_net *an, struct apsm_port *port)
 	RCU_INIT_POINTER(inst->port, NULL);
 
 	an->generation++;
-	apsm_nl_port_notify(an, port, APSM_CMD_PORT_DEL, NULL);
+	apsm_event(an, APSM_EV_PORT_DEL, port, NULL);
 	apsm_port_destroy(an, port);
-	apsm_nl_instance_notify(an, inst, APSM_CMD_INSTANCE_SET, NULL);
+	apsm_event(an, APSM_EV_INSTANCE_SET, inst, NULL);
 }
 
 int apsm_instances_check_node_id(struct apsm_net *an, u32 new_id,

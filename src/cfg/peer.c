@@ -12,7 +12,7 @@
 #include "cfg/instance.h"
 #include "cfg/lb.h"
 #include "core/netns.h"
-#include "nl/nl_obj.h"
+#include "core/event.h"
 #include "cfg/peer.h"
 #include "flow/rds.h"
 #include "cfg/service.h"
@@ -53,7 +53,7 @@ static void apsm_peer_put_dev(struct apsm_peer *peer)
 
 struct apsm_peer *apsm_peer_create(struct apsm_net *an, u32 id,
 				   struct net_device *dev, const u8 *lladdr,
-				   struct genl_info *info)
+				   struct apsm_req *req)
 {
 	struct apsm_peer *peer;
 	int ret;
@@ -87,7 +87,7 @@ struct apsm_peer *apsm_peer_create(struct apsm_net *an, u32 id,
 	}
 	an->peers.count++;
 	an->generation++;
-	apsm_nl_peer_notify(an, peer, APSM_CMD_PEER_NEW, info);
+	apsm_event(an, APSM_EV_PEER_NEW, peer, req);
 	return peer;
 }
 
@@ -132,7 +132,7 @@ static void apsm_peer_account_down(struct apsm_net *an, bool down)
 }
 
 void apsm_peer_set_state(struct apsm_net *an, struct apsm_peer *peer,
-			 u8 state, struct genl_info *info)
+			 u8 state, struct apsm_req *req)
 {
 	lockdep_assert_held(&an->conf_lock);
 
@@ -146,7 +146,7 @@ void apsm_peer_set_state(struct apsm_net *an, struct apsm_peer *peer,
 	apsm_peer_account_down(an, state == APSM_PEER_DOWN);
 	apsm_peer_lb_rebuild(an, peer->id);
 	an->generation++;
-	apsm_nl_peer_notify(an, peer, APSM_CMD_PEER_SET, info);
+	apsm_event(an, APSM_EV_PEER_SET, peer, req);
 }
 
 int apsm_peer_repin(struct apsm_net *an, const struct apsm_rds_flow *old,
@@ -199,7 +199,7 @@ int apsm_peer_repin(struct apsm_net *an, const struct apsm_rds_flow *old,
 }
 
 void apsm_peer_destroy(struct apsm_net *an, struct apsm_peer *peer,
-		       struct genl_info *info)
+		       struct apsm_req *req)
 {
 	bool was_down = peer->state == APSM_PEER_DOWN;
 
@@ -213,7 +213,7 @@ void apsm_peer_destroy(struct apsm_net *an, struct apsm_peer *peer,
 	}
 	an->peers.count--;
 	an->generation++;
-	apsm_nl_peer_notify(an, peer, APSM_CMD_PEER_DEL, info);
+	apsm_event(an, APSM_EV_PEER_DEL, peer, req);
 	/* Readers that still see the peer may still use its device: it is
 	 * not freed before they are done (see include/port.h).
 	 */
@@ -234,7 +234,7 @@ void apsm_peers_dev_gone(struct apsm_net *an, struct net_device *dev)
 		apsm_peer_put_dev(peer);
 		an->generation++;
 		/* There is no PEER_SET: NEW announces the changed peer. */
-		apsm_nl_peer_notify(an, peer, APSM_CMD_PEER_NEW, NULL);
+		apsm_event(an, APSM_EV_PEER_NEW, peer, NULL);
 	}
 }
 

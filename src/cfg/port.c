@@ -8,7 +8,7 @@
 
 #include "dp/hook.h"
 #include "core/netns.h"
-#include "nl/nl_obj.h"
+#include "core/event.h"
 #include "cfg/port.h"
 
 void apsm_ports_init(struct apsm_net *an)
@@ -93,7 +93,7 @@ void apsm_port_destroy(struct apsm_net *an, struct apsm_port *port)
 }
 
 struct apsm_port *apsm_port_add(struct apsm_net *an, struct net_device *dev,
-				u8 role, struct genl_info *info)
+				u8 role, struct apsm_req *req)
 {
 	struct apsm_port *port;
 
@@ -101,15 +101,15 @@ struct apsm_port *apsm_port_add(struct apsm_net *an, struct net_device *dev,
 	if (IS_ERR(port))
 		return port;
 	an->generation++;
-	apsm_nl_port_notify(an, port, APSM_CMD_PORT_NEW, info);
+	apsm_event(an, APSM_EV_PORT_NEW, port, req);
 	return port;
 }
 
 void apsm_port_remove(struct apsm_net *an, struct apsm_port *port,
-		      struct genl_info *info)
+		      struct apsm_req *req)
 {
 	an->generation++;
-	apsm_nl_port_notify(an, port, APSM_CMD_PORT_DEL, info);
+	apsm_event(an, APSM_EV_PORT_DEL, port, req);
 	apsm_port_destroy(an, port);
 }
 

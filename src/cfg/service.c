@@ -9,7 +9,7 @@
 
 #include "cfg/lb.h"
 #include "core/netns.h"
-#include "nl/nl_obj.h"
+#include "core/event.h"
 #include "cfg/service.h"
 
 static u32 apsm_service_hash(const char *name)
@@ -46,7 +46,7 @@ static void apsm_service_free_rcu(struct rcu_head *head)
 
 struct apsm_service *apsm_service_create(struct apsm_net *an,
 					 const char *name, bool stateful,
-					 struct genl_info *info)
+					 struct apsm_req *req)
 {
 	struct apsm_service *svc;
 	int ret;
@@ -72,12 +72,12 @@ struct apsm_service *apsm_service_create(struct apsm_net *an,
 		     apsm_service_hash(svc->name));
 	an->services.count++;
 	an->generation++;
-	apsm_nl_service_notify(an, svc, APSM_CMD_SERVICE_NEW, info);
+	apsm_event(an, APSM_EV_SERVICE_NEW, svc, req);
 	return svc;
 }
 
 void apsm_service_destroy(struct apsm_net *an, struct apsm_service *svc,
-			  struct genl_info *info)
+			  struct apsm_req *req)
 {
 	lockdep_assert_held(&an->conf_lock);
 	WARN_ON_ONCE(svc->n_instances || svc->chain_refs);
@@ -86,7 +86,7 @@ void apsm_service_destroy(struct apsm_net *an, struct apsm_service *svc,
 	hash_del_rcu(&svc->name_node);
 	an->services.count--;
 	an->generation++;
-	apsm_nl_service_notify(an, svc, APSM_CMD_SERVICE_DEL, info);
+	apsm_event(an, APSM_EV_SERVICE_DEL, svc, req);
 	apsm_lb_release(svc);
 	call_rcu(&svc->rcu, apsm_service_free_rcu);
 }

@@ -8,6 +8,7 @@
 #include <linux/module.h>
 
 #include "nl/netlink.h"
+#include "nl/nl_obj.h"
 #include "core/version.h"
 
 static const struct nla_policy apsm_policy[APSM_A_MAX + 1] = {
@@ -241,10 +242,23 @@ int apsm_nl_check_name(const struct nlattr *attr,
 
 int __init apsm_genl_init(void)
 {
-	return genl_register_family(&apsm_genl_family);
+	int ret;
+
+	ret = apsm_nl_event_init();
+	if (ret)
+		return ret;
+	ret = genl_register_family(&apsm_genl_family);
+	if (ret)
+		apsm_nl_event_exit();
+	return ret;
 }
 
 void apsm_genl_exit(void)
 {
+	/* No configuration event multicasts from here on (a netdev
+	 * notifier replay at unload may still change objects), then the
+	 * family: it waits for requests in flight.
+	 */
+	apsm_nl_event_exit();
 	genl_unregister_family(&apsm_genl_family);
 }

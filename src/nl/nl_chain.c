@@ -214,7 +214,7 @@ static int apsm_nl_chain_new_locked(struct apsm_net *an, struct nlattr **tb,
 		if (ret)
 			return ret;
 	}
-	chain = apsm_chain_create(an, &p, info);
+	chain = apsm_chain_create(an, &p, apsm_nl_req(info));
 	if (IS_ERR(chain)) {
 		if (PTR_ERR(chain) == -ENOSPC)
 			NL_SET_ERR_MSG(extack, "no free SPI");
@@ -268,7 +268,7 @@ int apsm_nl_chain_del(struct sk_buff *skb, struct genl_info *info)
 		ret = -EBUSY;
 		goto out;
 	}
-	apsm_chain_destroy(an, chain, info);
+	apsm_chain_destroy(an, chain, apsm_nl_req(info));
 out:
 	mutex_unlock(&an->conf_lock);
 	return ret;

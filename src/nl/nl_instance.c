@@ -381,7 +381,7 @@ static int apsm_nl_instance_new_locked(struct apsm_net *an,
 	if (tb[APSM_INSTANCE_A_LLADDR])
 		p.lladdr = nla_data(tb[APSM_INSTANCE_A_LLADDR]);
 
-	inst = apsm_instance_create(an, &p, info);
+	inst = apsm_instance_create(an, &p, apsm_nl_req(info));
 	if (IS_ERR(inst)) {
 		if (PTR_ERR(inst) == -ENOSPC)
 			NL_SET_ERR_MSG(extack, "no free automatic instance id");
@@ -485,7 +485,7 @@ static int apsm_nl_instance_set_locked(struct apsm_net *an,
 				    "the instance's device went away: give APSM_INSTANCE_A_IFINDEX to bring it up");
 		return -EINVAL;
 	}
-	return apsm_instance_change(an, inst, &c, info);
+	return apsm_instance_change(an, inst, &c, apsm_nl_req(info));
 }
 
 int apsm_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
@@ -504,7 +504,7 @@ int apsm_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 static int apsm_nl_instance_del_one(struct apsm_net *an, void *obj,
 				    struct nlattr **tb, struct genl_info *info)
 {
-	return apsm_instance_destroy(an, obj, info);
+	return apsm_instance_destroy(an, obj, apsm_nl_req(info));
 }
 
 int apsm_nl_instance_del(struct sk_buff *skb, struct genl_info *info)

@@ -162,7 +162,7 @@ int apsm_nl_peer_set(struct sk_buff *skb, struct genl_info *info)
 		if (tb[APSM_PEER_A_STATE])
 			apsm_peer_set_state(an, peer,
 					    nla_get_u8(tb[APSM_PEER_A_STATE]),
-					    info);
+					    apsm_nl_req(info));
 	}
 	mutex_unlock(&an->conf_lock);
 	return ret;
@@ -223,7 +223,7 @@ int apsm_nl_peer_new(struct sk_buff *skb, struct genl_info *info)
 		ret = -EOPNOTSUPP;
 		goto out;
 	}
-	peer = apsm_peer_create(an, id, dev, lladdr, info);
+	peer = apsm_peer_create(an, id, dev, lladdr, apsm_nl_req(info));
 	ret = PTR_ERR_OR_ZERO(peer);
 	if (ret == -ENOSPC)
 		NL_SET_ERR_MSG_ATTR(extack, tb[APSM_PEER_A_ID],
@@ -232,7 +232,7 @@ int apsm_nl_peer_new(struct sk_buff *skb, struct genl_info *info)
 		apsm_nl_peer_set_repl(peer, tb[APSM_PEER_A_REPL]);
 	if (!ret && tb[APSM_PEER_A_STATE])
 		apsm_peer_set_state(an, peer,
-				    nla_get_u8(tb[APSM_PEER_A_STATE]), info);
+				    nla_get_u8(tb[APSM_PEER_A_STATE]), apsm_nl_req(info));
 out:
 	mutex_unlock(&an->conf_lock);
 	rtnl_unlock();
@@ -254,7 +254,7 @@ int apsm_nl_peer_del(struct sk_buff *skb, struct genl_info *info)
 	peer = apsm_nl_peer_lookup(an, tb, info);
 	ret = PTR_ERR_OR_ZERO(peer);
 	if (!ret)
-		apsm_peer_destroy(an, peer, info);
+		apsm_peer_destroy(an, peer, apsm_nl_req(info));
 	mutex_unlock(&an->conf_lock);
 	return ret;
 }

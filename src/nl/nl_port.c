@@ -131,7 +131,7 @@ int apsm_nl_port_new(struct sk_buff *skb, struct genl_info *info)
 		}
 		goto out;
 	}
-	port = apsm_port_add(an, dev, role, info);
+	port = apsm_port_add(an, dev, role, apsm_nl_req(info));
 	ret = PTR_ERR_OR_ZERO(port);
 	if (ret == -ENOSPC)
 		NL_SET_ERR_MSG_ATTR(extack, tb[APSM_PORT_A_IFINDEX],
@@ -164,7 +164,7 @@ int apsm_nl_port_del(struct sk_buff *skb, struct genl_info *info)
 		ret = -EBUSY;
 		goto out;
 	}
-	apsm_port_remove(an, port, info);
+	apsm_port_remove(an, port, apsm_nl_req(info));
 out:
 	mutex_unlock(&an->conf_lock);
 	return ret;

@@ -95,7 +95,7 @@ int apsm_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 		ret = -EEXIST;
 		goto out;
 	}
-	svc = apsm_service_create(an, name, stateful, info);
+	svc = apsm_service_create(an, name, stateful, apsm_nl_req(info));
 	ret = PTR_ERR_OR_ZERO(svc);
 	if (ret == -ENOSPC)
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[APSM_SERVICE_A_NAME],
@@ -133,7 +133,7 @@ int apsm_nl_service_del(struct sk_buff *skb, struct genl_info *info)
 		ret = -EBUSY;
 		goto out;
 	}
-	apsm_service_destroy(an, svc, info);
+	apsm_service_destroy(an, svc, apsm_nl_req(info));
 out:
 	mutex_unlock(&an->conf_lock);
 	return ret;
