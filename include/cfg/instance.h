@@ -117,6 +117,22 @@ struct apsm_instance_change {
 	struct net_device *dev;		/* local only: move to this port */
 };
 
+/* Proxy fingerprints default TTL (ms), when the request names none. */
+#define APSM_FPRINT_TTL_DEFAULT	500
+
+/* What an instance needs from the packet path: the fingerprint table of
+ * a local proxy instance (dp/fprint.h), allocated with it and freed after
+ * an RCU grace period with it. Registered by the dp layer at module init
+ * (dp/dp_net.c); without them a local proxy instance cannot be created
+ * (-EOPNOTSUPP).
+ */
+struct apsm_instance_ops {
+	struct apsm_fprint_table *(*fprint_alloc)(gfp_t gfp);
+	void (*fprint_free)(struct apsm_fprint_table *t);
+};
+
+void apsm_instance_set_ops(const struct apsm_instance_ops *ops);
+
 void apsm_instances_init(struct apsm_net *an);
 void apsm_instances_exit(struct apsm_net *an);
 
@@ -132,7 +148,7 @@ struct apsm_instance *apsm_instance_find_name(struct apsm_net *an,
 void apsm_instance_flows_add(struct apsm_net *an, u32 id, int delta);
 
 /* Writers: an->conf_lock held (and rtnl_lock() before it when a device is
- * bound). Each bumps an->generation and sends the events (@info: the
+ * bound). Each bumps an->generation and sends the events (@req: the
  * request, for NLM_F_ECHO; NULL when the kernel made the change).
  */
 struct apsm_instance *apsm_instance_create(struct apsm_net *an,

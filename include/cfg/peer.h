@@ -61,6 +61,7 @@ struct apsm_peers {
 	 * (src/lb.c); conf_lock, then the LB's own lock.
 	 */
 	struct list_head lb_down_node;
+	struct apsm_net *an;		/* the netns these are of */
 };
 
 /* RCU or conf_lock: whether node @node is a peer in state down. Its
@@ -94,7 +95,7 @@ void apsm_peer_set_state(struct apsm_net *an, struct apsm_peer *peer,
 
 struct apsm_rds_flow;
 /* Packet path (RCU), a hit whose flow @old may name an instance of a down
- * peer (an->peers.down != 0): with the repin policy, re-pick the hops of
+ * peer (an->peers->down != 0): with the repin policy, re-pick the hops of
  * stateless services owned by down peers, store the new path in the RDS
  * and return 1 with @f the flow to follow; else 0 (follow @old; the hop
  * drops what goes to a down peer, counted PEERDOWN_DROP).

@@ -17,6 +17,7 @@
 #include <linux/netfilter.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/xarray.h>
+#include <linux/apsm.h>
 
 struct apsm_net;
 struct apsm_req;
@@ -36,7 +37,9 @@ struct apsm_port {
 	struct net_device *dev;		/* held while the port exists */
 	netdevice_tracker dev_tracker;
 	struct apsm_port_stats __percpu *stats;
-	/* src/hook.c: its netdev ingress hook (freed with the port) */
+	/* dp/hook.c (through apsm_port_ops): its netdev ingress hook
+	 * (freed with the port)
+	 */
 	struct nf_hook_ops hook_ops;
 	bool hooked;
 	struct rcu_head rcu;
@@ -48,6 +51,18 @@ struct apsm_ports {
 	u32 count;			/* uplink + fabric (not nf) */
 };
 
+/* What a port needs from the packet path: its ingress hook, attached
+ * when the port is created and detached when it goes. The dp layer
+ * registers them at module init (dp/dp_net.c), before any port exists;
+ * without them ports cannot be created (-EOPNOTSUPP).
+ */
+struct apsm_port_ops {
+	int (*attach)(struct apsm_port *port);
+	void (*detach)(struct apsm_port *port);
+};
+
+void apsm_port_set_ops(const struct apsm_port_ops *ops);
+
 void apsm_ports_init(struct apsm_net *an);
 void apsm_ports_exit(struct apsm_net *an);
 
@@ -56,7 +71,7 @@ struct apsm_port *apsm_port_find(struct apsm_net *an, int ifindex);
 
 /* Writers: rtnl_lock() then an->conf_lock held. These only change the
  * table; apsm_port_add()/apsm_port_remove() also bump an->generation and
- * send the event (@info: the request, or NULL).
+ * send the event (@req: the request, or NULL).
  */
 struct apsm_port *apsm_port_create(struct apsm_net *an, struct net_device *dev,
 				   u8 role, u32 instance_id);

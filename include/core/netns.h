@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Per network namespace state: one APSM node per netns.
+ *
+ * Core owns the struct, the settings, the lock and the counters; each
+ * layer above hangs its own state here as a pointer, set up and torn down
+ * by that layer's pernet operations (cfg/cfg_net.c, flow/rds_net.c,
+ * dp/dp_net.c, nl/rds_notify.c). main.c registers them bottom-up, so a
+ * netns is built core, cfg, flow, dp, nl and torn down the other way.
  */
 #ifndef _APSM_NETNS_H
 #define _APSM_NETNS_H
@@ -10,15 +16,15 @@
 #include <linux/types.h>
 #include <net/net_namespace.h>
 
-#include "cfg/chain.h"
-#include "cfg/instance.h"
-#include "cfg/peer.h"
-#include "cfg/port.h"
-#include "cfg/service.h"
-
+struct apsm_chains;
 struct apsm_holdq;
+struct apsm_instances;
+struct apsm_peers;
 struct apsm_policy_table;
+struct apsm_ports;
 struct apsm_rds;
+struct apsm_rds_notify;
+struct apsm_services;
 struct apsm_stats;
 
 struct apsm_net {
@@ -41,20 +47,31 @@ struct apsm_net {
 	u32 hold_flow_max;	/* packets held at most, per flow */
 	u8 hold_expire;		/* enum apsm_hold_action */
 	u8 peerdown;		/* enum apsm_peerdown_policy */
-	struct apsm_holdq *holdq;		/* holdq.h */
-	struct apsm_stats __percpu *stats;	/* stats.h: node counters */
-	struct apsm_policy_table __rcu *policy;	/* policy.h */
-	struct apsm_rds *rds;			/* rds.h: flow table */
-	/* Configuration objects: RCU readers, conf_lock writers. */
-	struct apsm_peers peers;		/* peer.h */
-	struct apsm_ports ports;		/* port.h */
-	struct apsm_services services;		/* service.h */
-	struct apsm_instances instances;	/* instance.h */
-	struct apsm_chains chains;		/* chain.h */
+	struct apsm_stats __percpu *stats;	/* core/stats.h: node counters */
+	/* cfg (cfg/cfg_net.c). Configuration objects: RCU readers,
+	 * conf_lock writers.
+	 */
+	struct apsm_peers *peers;		/* cfg/peer.h */
+	struct apsm_ports *ports;		/* cfg/port.h */
+	struct apsm_services *services;		/* cfg/service.h */
+	struct apsm_instances *instances;	/* cfg/instance.h */
+	struct apsm_chains *chains;		/* cfg/chain.h */
+	struct apsm_policy_table __rcu *policy;	/* cfg/policy.h */
+	/* flow (flow/rds_net.c) */
+	struct apsm_rds *rds;			/* flow/rds.h: flow table */
+	/* dp (dp/dp_net.c) */
+	struct apsm_holdq *holdq;		/* dp/holdq.h */
+	/* nl (nl/rds_notify.c): batched "rds" multicast, NULL once the
+	 * netns is going (pre_exit) so RDS subscribers stop recording.
+	 */
+	struct apsm_rds_notify __rcu *rds_notify;
 };
 
 struct apsm_net *apsm_net(const struct net *net);
 
+/* Core's pernet operations: the struct, defaults, lock and counters.
+ * Registered before, and unregistered after, every other layer's.
+ */
 int apsm_netns_init(void);
 void apsm_netns_exit(void);
 

@@ -48,8 +48,9 @@ struct apsm_pkt_info;
 #define APSM_FPRINT_WAYS	8
 #define APSM_FPRINT_SIZE	(APSM_FPRINT_SETS * APSM_FPRINT_WAYS)
 
-/* The lifetime of an entry, ms: default and bounds (per instance). */
-#define APSM_FPRINT_TTL_DEFAULT	500
+/* The lifetime of an entry, ms: bounds (per instance; the default,
+ * APSM_FPRINT_TTL_DEFAULT, is the config layer's: cfg/instance.h).
+ */
 #define APSM_FPRINT_TTL_MIN	10
 #define APSM_FPRINT_TTL_MAX	10000
 

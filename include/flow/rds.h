@@ -6,8 +6,8 @@
  * from the "apsm_rds" kmem_cache, a count bounded by a max, a hybrid
  * logical clock for versions, and idle aging driven by the caller's clock.
  * It knows nothing about netns, netlink or instances; changes are reported
- * through optional hooks. src/rds_net.c wires one table into each netns
- * (aging work, notifications, instance flow counts).
+ * through optional hooks. src/flow/rds_net.c wires one table into each netns
+ * (aging work, instance flow counts, the subscriber list).
  *
  * Concurrency: readers use RCU only. Writers need no lock: every change is
  * one rhashtable insert, replace or remove, and whoever unlinks an entry
@@ -172,50 +172,34 @@ unsigned int apsm_rds_age(struct apsm_rds *rds, unsigned long now,
 			  const struct apsm_rds_timeouts *to,
 			  unsigned int budget);
 
-/* Batched multicast of RDS changes to the "rds" group (src/rds_notify.c).
- * Recording copies the flow into a bounded ring under a spinlock (any
- * context) and kicks a work item, which packs as many APSM_A_FLOW nests
- * per APSM_CMD_RDS_NOTIFY message as fit and sends a message when it is
- * full or the ring is drained. With nobody subscribed to "rds", nothing
- * is recorded and nothing is counted: there is no one to lose anything (a
- * subscriber that joins later resyncs from a dump). A full ring, a failed
- * allocation, or a failed send counts every flow it lost in
- * APSM_STATS_A_RDS_NOTIFY_FAIL, and the subscribers get ENOBUFS on their
- * sockets, so they resync. A subscriber whose own receive buffer overruns
- * gets ENOBUFS from netlink as always; the kernel cannot count those
- * (unless the socket set NETLINK_BROADCAST_ERROR, then they count too).
+/* Subscribers to the RDS changes of every netns (src/flow/rds_net.c):
+ * the packet path releases held packets (dp/dp_net.c), netlink batches
+ * the "rds" multicast (nl/rds_notify.c). Called after the table changed,
+ * as the table's hooks are (any context, under RCU: must not sleep), once
+ * the instance flow counts are updated. Subscribe at module init, before
+ * the table can change for the subscriber's purpose; unsubscribe returns
+ * once no callback of @sub runs any more.
  */
-#define APSM_RDS_NOTIFY_QLEN	4096
-
-struct apsm_rds_note {
-	struct apsm_rds_flow f;
-	u8 op;				/* enum apsm_rds_op */
+struct apsm_rds_sub {
+	struct list_head node;
+	void (*added)(struct apsm_net *an, const struct apsm_rds_entry *e,
+		      enum apsm_rds_cause why);		/* may be NULL */
+	void (*removed)(struct apsm_net *an, const struct apsm_rds_entry *e,
+			enum apsm_rds_cause why);	/* may be NULL */
 };
 
-struct apsm_rds_notify {
-	spinlock_t lock;
-	bool dead;			/* netns going away: record nothing */
-	bool overflow;			/* lost some: tell the subscribers */
-	u32 head, len;			/* ring of APSM_RDS_NOTIFY_QLEN */
-	struct apsm_rds_note *ring;
-	struct work_struct work;
-	struct net *net;
-	struct apsm_stats __percpu *stats;
-};
+void apsm_rds_subscribe(struct apsm_rds_sub *sub);
+void apsm_rds_unsubscribe(struct apsm_rds_sub *sub);
 
-int apsm_rds_notify_init(struct apsm_rds_notify *q, struct net *net,
-			 struct apsm_stats __percpu *stats);
-void apsm_rds_notify_exit(struct apsm_rds_notify *q);
-void apsm_rds_notify_record(struct apsm_rds_notify *q,
-			    const struct apsm_rds_flow *f, u8 op);
-
-/* The netns side (src/rds_net.c). */
-int apsm_rds_net_init(struct apsm_net *an);
-void apsm_rds_net_exit(struct apsm_net *an);
+/* The flow layer's pernet operations (an->rds of every netns), registered
+ * after the config layer's.
+ */
+int apsm_rds_net_init(void);
+void apsm_rds_net_exit(void);
 
 /* A flow created on this node (packet path, any context): stamps origin
  * (this node) and a fresh version into @f, inserts it, and on success
- * multicasts it to the "rds" group.
+ * reports it to the subscribers (netlink multicasts it to "rds").
  */
 struct apsm_rds_entry *apsm_rds_add_local(struct apsm_net *an,
 					  struct apsm_rds_flow *f,

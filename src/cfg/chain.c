@@ -19,15 +19,15 @@ static u32 apsm_chain_hash(const char *name)
 
 void apsm_chains_init(struct apsm_net *an)
 {
-	xa_init_flags(&an->chains.xa, XA_FLAGS_ALLOC1);
-	hash_init(an->chains.names);
-	an->chains.count = 0;
-	an->chains.next_spi = 1;
+	xa_init_flags(&an->chains->xa, XA_FLAGS_ALLOC1);
+	hash_init(an->chains->names);
+	an->chains->count = 0;
+	an->chains->next_spi = 1;
 }
 
 struct apsm_chain *apsm_chain_find_spi(struct apsm_net *an, u32 spi)
 {
-	return xa_load(&an->chains.xa, spi);
+	return xa_load(&an->chains->xa, spi);
 }
 
 struct apsm_chain *apsm_chain_find_name(struct apsm_net *an,
@@ -35,7 +35,7 @@ struct apsm_chain *apsm_chain_find_name(struct apsm_net *an,
 {
 	struct apsm_chain *chain;
 
-	hash_for_each_possible_rcu(an->chains.names, chain, name_node,
+	hash_for_each_possible_rcu(an->chains->names, chain, name_node,
 				   apsm_chain_hash(name),
 				   lockdep_is_held(&an->conf_lock)) {
 		if (!strcmp(chain->name, name))
@@ -59,7 +59,7 @@ struct apsm_chain *apsm_chain_create(struct apsm_net *an,
 
 	lockdep_assert_held(&an->conf_lock);
 
-	if (an->chains.count >= APSM_CHAINS_MAX)
+	if (an->chains->count >= APSM_CHAINS_MAX)
 		return ERR_PTR(-ENOSPC);
 	if (WARN_ON_ONCE(!p->n_services || p->n_services > APSM_PATH_MAX ||
 			 p->n_return > p->n_services))
@@ -77,7 +77,7 @@ struct apsm_chain *apsm_chain_create(struct apsm_net *an,
 
 	if (p->spi) {
 		chain->spi = p->spi;
-		ret = xa_insert(&an->chains.xa, p->spi, chain, GFP_KERNEL);
+		ret = xa_insert(&an->chains->xa, p->spi, chain, GFP_KERNEL);
 		if (ret == -EBUSY)
 			ret = -EEXIST;
 	} else {
@@ -85,9 +85,9 @@ struct apsm_chain *apsm_chain_create(struct apsm_net *an,
 		 * deleted chain's SPI is not soon reused while packets and
 		 * flows may still carry it.
 		 */
-		ret = xa_alloc_cyclic(&an->chains.xa, &chain->spi, chain,
+		ret = xa_alloc_cyclic(&an->chains->xa, &chain->spi, chain,
 				      XA_LIMIT(1, APSM_SPI_MAX),
-				      &an->chains.next_spi, GFP_KERNEL);
+				      &an->chains->next_spi, GFP_KERNEL);
 		if (ret == -EBUSY)
 			ret = -ENOSPC;
 	}
@@ -95,11 +95,11 @@ struct apsm_chain *apsm_chain_create(struct apsm_net *an,
 		kfree(chain);
 		return ERR_PTR(ret);
 	}
-	hash_add_rcu(an->chains.names, &chain->name_node,
+	hash_add_rcu(an->chains->names, &chain->name_node,
 		     apsm_chain_hash(chain->name));
 	for (i = 0; i < chain->n_services; i++)
 		chain->services[i]->chain_refs++;
-	an->chains.count++;
+	an->chains->count++;
 	an->generation++;
 	apsm_event(an, APSM_EV_CHAIN_NEW, chain, req);
 	return chain;
@@ -109,11 +109,11 @@ static void apsm_chain_unlink(struct apsm_net *an, struct apsm_chain *chain)
 {
 	u8 i;
 
-	xa_erase(&an->chains.xa, chain->spi);
+	xa_erase(&an->chains->xa, chain->spi);
 	hash_del_rcu(&chain->name_node);
 	for (i = 0; i < chain->n_services; i++)
 		chain->services[i]->chain_refs--;
-	an->chains.count--;
+	an->chains->count--;
 }
 
 void apsm_chain_destroy(struct apsm_net *an, struct apsm_chain *chain,
@@ -133,10 +133,10 @@ void apsm_chains_exit(struct apsm_net *an)
 	unsigned long spi;
 
 	mutex_lock(&an->conf_lock);
-	xa_for_each(&an->chains.xa, spi, chain) {
+	xa_for_each(&an->chains->xa, spi, chain) {
 		apsm_chain_unlink(an, chain);
 		call_rcu(&chain->rcu, apsm_chain_free_rcu);
 	}
-	xa_destroy(&an->chains.xa);
+	xa_destroy(&an->chains->xa);
 	mutex_unlock(&an->conf_lock);
 }

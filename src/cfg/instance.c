@@ -10,7 +10,6 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "dp/fprint.h"
 #include "cfg/instance.h"
 #include "cfg/lb.h"
 #include "core/netns.h"
@@ -25,16 +24,16 @@ static u32 apsm_instance_hash(const char *name)
 
 void apsm_instances_init(struct apsm_net *an)
 {
-	xa_init_flags(&an->instances.xa, XA_FLAGS_ALLOC);
-	hash_init(an->instances.names);
-	an->instances.count = 0;
-	an->instances.local = 0;
-	an->instances.next_id = 0;
+	xa_init_flags(&an->instances->xa, XA_FLAGS_ALLOC);
+	hash_init(an->instances->names);
+	an->instances->count = 0;
+	an->instances->local = 0;
+	an->instances->next_id = 0;
 }
 
 struct apsm_instance *apsm_instance_find(struct apsm_net *an, u32 id)
 {
-	return xa_load(&an->instances.xa, id);
+	return xa_load(&an->instances->xa, id);
 }
 
 struct apsm_instance *apsm_instance_find_name(struct apsm_net *an,
@@ -42,7 +41,7 @@ struct apsm_instance *apsm_instance_find_name(struct apsm_net *an,
 {
 	struct apsm_instance *inst;
 
-	hash_for_each_possible_rcu(an->instances.names, inst, name_node,
+	hash_for_each_possible_rcu(an->instances->names, inst, name_node,
 				   apsm_instance_hash(name),
 				   lockdep_is_held(&an->conf_lock)) {
 		if (!strcmp(inst->name, name))
@@ -56,7 +55,7 @@ void apsm_instance_flows_add(struct apsm_net *an, u32 id, int delta)
 	struct apsm_instance *inst;
 
 	rcu_read_lock();
-	inst = xa_load(&an->instances.xa, id);
+	inst = xa_load(&an->instances->xa, id);
 	if (inst)
 		atomic_add(delta, &inst->flows);
 	rcu_read_unlock();
@@ -106,12 +105,28 @@ void apsm_instance_read_stats(const struct apsm_instance *inst,
 	}
 }
 
+static const struct apsm_instance_ops *apsm_instance_ops;
+
+void apsm_instance_set_ops(const struct apsm_instance_ops *ops)
+{
+	WRITE_ONCE(apsm_instance_ops, ops);
+}
+
+static void apsm_instance_fprint_free(struct apsm_instance *inst)
+{
+	const struct apsm_instance_ops *ops = READ_ONCE(apsm_instance_ops);
+
+	if (inst->fprint && !WARN_ON_ONCE(!ops))
+		ops->fprint_free(inst->fprint);
+	inst->fprint = NULL;
+}
+
 static void apsm_instance_free_rcu(struct rcu_head *head)
 {
 	struct apsm_instance *inst;
 
 	inst = container_of(head, struct apsm_instance, rcu);
-	apsm_fprint_table_free(inst->fprint);
+	apsm_instance_fprint_free(inst);
 	free_percpu(inst->stats);
 	kfree(inst);
 }
@@ -142,7 +157,7 @@ static int apsm_instance_reserve_id(struct apsm_net *an,
 
 	if (id) {
 		inst->id = id;
-		ret = xa_insert(&an->instances.xa, id, NULL, GFP_KERNEL);
+		ret = xa_insert(&an->instances->xa, id, NULL, GFP_KERNEL);
 		return ret == -EBUSY ? -EEXIST : ret;
 	}
 	if (an->node_id >= BIT(32 - APSM_INSTANCE_ID_SHIFT))
@@ -151,10 +166,10 @@ static int apsm_instance_reserve_id(struct apsm_net *an,
 	/* Cyclic, so that a deleted instance's id is not soon reused by
 	 * another while flows may still name it.
 	 */
-	ret = xa_alloc_cyclic(&an->instances.xa, &inst->id, NULL,
+	ret = xa_alloc_cyclic(&an->instances->xa, &inst->id, NULL,
 			      XA_LIMIT(base | 1,
 				       base | (BIT(APSM_INSTANCE_ID_SHIFT) - 1)),
-			      &an->instances.next_id, GFP_KERNEL);
+			      &an->instances->next_id, GFP_KERNEL);
 	if (ret < 0)
 		return ret == -EBUSY ? -ENOSPC : ret;
 	return 0;
@@ -172,7 +187,7 @@ struct apsm_instance *apsm_instance_create(struct apsm_net *an,
 
 	lockdep_assert_held(&an->conf_lock);
 
-	if (an->instances.count >= APSM_INSTANCES_MAX ||
+	if (an->instances->count >= APSM_INSTANCES_MAX ||
 	    svc->n_instances >= APSM_LB_INSTANCES_MAX)
 		return ERR_PTR(-ENOSPC);
 	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
@@ -195,7 +210,13 @@ struct apsm_instance *apsm_instance_create(struct apsm_net *an,
 		apsm_instance_set_lladdr(inst, p->lladdr);
 	inst->fprint_ttl_ms = p->fprint_ttl_ms ?: APSM_FPRINT_TTL_DEFAULT;
 	if (inst->mode == APSM_MODE_PROXY && inst->local) {
-		inst->fprint = apsm_fprint_table_alloc(GFP_KERNEL);
+		const struct apsm_instance_ops *ops = READ_ONCE(apsm_instance_ops);
+
+		if (!ops) {
+			ret = -EOPNOTSUPP;
+			goto err_free;
+		}
+		inst->fprint = ops->fprint_alloc(GFP_KERNEL);
 		if (!inst->fprint) {
 			ret = -ENOMEM;
 			goto err_free;
@@ -219,17 +240,17 @@ struct apsm_instance *apsm_instance_create(struct apsm_net *an,
 		goto err_port;
 	}
 
-	hash_add_rcu(an->instances.names, &inst->name_node,
+	hash_add_rcu(an->instances->names, &inst->name_node,
 		     apsm_instance_hash(inst->name));
 	list_add_tail(&inst->svc_node, &svc->instances);
 	svc->n_instances++;
-	an->instances.count++;
+	an->instances->count++;
 	if (inst->local)
-		an->instances.local++;
+		an->instances->local++;
 	/* Publish: the reserved slot needs no allocation. Then the LB, so
 	 * that it never picks an id the table does not have yet.
 	 */
-	WARN_ON_ONCE(xa_err(xa_store(&an->instances.xa, inst->id, inst,
+	WARN_ON_ONCE(xa_err(xa_store(&an->instances->xa, inst->id, inst,
 				     GFP_KERNEL)));
 	apsm_lb_commit(svc, m);
 
@@ -243,9 +264,9 @@ err_port:
 	if (port)
 		apsm_port_destroy(an, port);
 err_id:
-	xa_erase(&an->instances.xa, inst->id);
+	xa_erase(&an->instances->xa, inst->id);
 err_free:
-	apsm_fprint_table_free(inst->fprint);
+	apsm_instance_fprint_free(inst);
 	free_percpu(inst->stats);
 	kfree(inst);
 	return ERR_PTR(ret);
@@ -312,13 +333,13 @@ int apsm_instance_change(struct apsm_net *an, struct apsm_instance *inst,
 static void apsm_instance_unlink(struct apsm_net *an,
 				 struct apsm_instance *inst)
 {
-	xa_erase(&an->instances.xa, inst->id);
+	xa_erase(&an->instances->xa, inst->id);
 	hash_del_rcu(&inst->name_node);
 	list_del(&inst->svc_node);
 	inst->svc->n_instances--;
-	an->instances.count--;
+	an->instances->count--;
 	if (inst->local)
-		an->instances.local--;
+		an->instances->local--;
 }
 
 int apsm_instance_destroy(struct apsm_net *an, struct apsm_instance *inst,
@@ -381,12 +402,12 @@ int apsm_instances_check_node_id(struct apsm_net *an, u32 new_id,
 
 	lockdep_assert_held(&an->conf_lock);
 
-	if (an->instances.local) {
+	if (an->instances->local) {
 		NL_SET_ERR_MSG(extack,
 			       "this node owns instances: delete them before changing its id");
 		return -EBUSY;
 	}
-	xa_for_each(&an->instances.xa, id, inst) {
+	xa_for_each(&an->instances->xa, id, inst) {
 		if (inst->node == new_id) {
 			NL_SET_ERR_MSG(extack,
 				       "instances of a node with this id exist: delete them first");
@@ -406,7 +427,7 @@ void apsm_instances_exit(struct apsm_net *an)
 	 * tables go with the services.
 	 */
 	mutex_lock(&an->conf_lock);
-	xa_for_each(&an->instances.xa, id, inst) {
+	xa_for_each(&an->instances->xa, id, inst) {
 		apsm_instance_unlink(an, inst);
 		port = rcu_dereference_protected(inst->port, true);
 		if (port) {
@@ -415,6 +436,6 @@ void apsm_instances_exit(struct apsm_net *an)
 		}
 		call_rcu(&inst->rcu, apsm_instance_free_rcu);
 	}
-	xa_destroy(&an->instances.xa);
+	xa_destroy(&an->instances->xa);
 	mutex_unlock(&an->conf_lock);
 }

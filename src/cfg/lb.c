@@ -28,15 +28,15 @@ void apsm_lb_down_net_add(struct apsm_net *an)
 {
 	lockdep_assert_held(&an->conf_lock);
 	mutex_lock(&apsm_lb_down_lock);
-	if (list_empty(&an->peers.lb_down_node))
-		list_add(&an->peers.lb_down_node, &apsm_lb_down_nets);
+	if (list_empty(&an->peers->lb_down_node))
+		list_add(&an->peers->lb_down_node, &apsm_lb_down_nets);
 	mutex_unlock(&apsm_lb_down_lock);
 }
 
 void apsm_lb_down_net_del(struct apsm_net *an)
 {
 	mutex_lock(&apsm_lb_down_lock);
-	list_del_init(&an->peers.lb_down_node);
+	list_del_init(&an->peers->lb_down_node);
 	mutex_unlock(&apsm_lb_down_lock);
 }
 
@@ -45,12 +45,12 @@ void apsm_lb_down_net_del(struct apsm_net *an)
  */
 static struct apsm_net *apsm_lb_down_net(const struct apsm_service *svc)
 {
-	struct apsm_net *an;
+	struct apsm_peers *peers;
 
 	lockdep_assert_held(&apsm_lb_down_lock);
-	list_for_each_entry(an, &apsm_lb_down_nets, peers.lb_down_node)
-		if (xa_load(&an->services.xa, svc->idx) == svc)
-			return an;
+	list_for_each_entry(peers, &apsm_lb_down_nets, lb_down_node)
+		if (xa_load(&peers->an->services->xa, svc->idx) == svc)
+			return peers->an;
 	return NULL;
 }
 
@@ -61,7 +61,7 @@ static bool apsm_lb_owner_down(struct apsm_net *an,
 			       const struct apsm_instance *inst)
 {
 	return an && !inst->local &&
-	       apsm_peers_node_down(&an->peers, inst->node);
+	       apsm_peers_node_down(an->peers, inst->node);
 }
 
 u32 apsm_lb_pick(const struct apsm_service *svc, u32 flow_hash)

@@ -20,15 +20,16 @@
 
 void apsm_peers_init(struct apsm_net *an)
 {
-	xa_init(&an->peers.xa);
-	an->peers.count = 0;
-	an->peers.down = 0;
-	INIT_LIST_HEAD(&an->peers.lb_down_node);
+	an->peers->an = an;
+	xa_init(&an->peers->xa);
+	an->peers->count = 0;
+	an->peers->down = 0;
+	INIT_LIST_HEAD(&an->peers->lb_down_node);
 }
 
 struct apsm_peer *apsm_peer_find(struct apsm_net *an, u32 node_id)
 {
-	return xa_load(&an->peers.xa, node_id);
+	return xa_load(&an->peers->xa, node_id);
 }
 
 static void apsm_peer_free_rcu(struct rcu_head *head)
@@ -61,7 +62,7 @@ struct apsm_peer *apsm_peer_create(struct apsm_net *an, u32 id,
 	ASSERT_RTNL();
 	lockdep_assert_held(&an->conf_lock);
 
-	if (an->peers.count >= APSM_PEERS_MAX)
+	if (an->peers->count >= APSM_PEERS_MAX)
 		return ERR_PTR(-ENOSPC);
 	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
 	if (!peer)
@@ -78,14 +79,14 @@ struct apsm_peer *apsm_peer_create(struct apsm_net *an, u32 id,
 	netdev_hold(dev, &peer->dev_tracker, GFP_KERNEL);
 	RCU_INIT_POINTER(peer->dev, dev);
 
-	ret = xa_insert(&an->peers.xa, id, peer, GFP_KERNEL);
+	ret = xa_insert(&an->peers->xa, id, peer, GFP_KERNEL);
 	if (ret) {
 		apsm_peer_put_dev(peer);
 		free_percpu(peer->stats);
 		kfree(peer);
 		return ERR_PTR(ret == -EBUSY ? -EEXIST : ret);
 	}
-	an->peers.count++;
+	an->peers->count++;
 	an->generation++;
 	apsm_event(an, APSM_EV_PEER_NEW, peer, req);
 	return peer;
@@ -101,7 +102,7 @@ static void apsm_peer_lb_rebuild(struct apsm_net *an, u32 node)
 	unsigned long idx;
 
 	lockdep_assert_held(&an->conf_lock);
-	xa_for_each(&an->services.xa, idx, svc) {
+	xa_for_each(&an->services->xa, idx, svc) {
 		list_for_each_entry(inst, &svc->instances, svc_node) {
 			if (inst->node != node || inst->local)
 				continue;
@@ -118,13 +119,13 @@ static void apsm_peer_lb_rebuild(struct apsm_net *an, u32 node)
  */
 static void apsm_peer_account_down(struct apsm_net *an, bool down)
 {
-	u32 n = an->peers.down;
+	u32 n = an->peers->down;
 
 	if (down)
 		n++;
 	else if (!WARN_ON_ONCE(!n))
 		n--;
-	WRITE_ONCE(an->peers.down, n);
+	WRITE_ONCE(an->peers->down, n);
 	if (n)
 		apsm_lb_down_net_add(an);
 	else
@@ -163,7 +164,7 @@ int apsm_peer_repin(struct apsm_net *an, const struct apsm_rds_flow *old,
 	for (i = 0; i < old->path_n && i < APSM_PATH_MAX; i++) {
 		inst = apsm_instance_find(an, old->path[i]);
 		if (!inst || inst->local ||
-		    !apsm_peers_node_down(&an->peers, inst->node))
+		    !apsm_peers_node_down(an->peers, inst->node))
 			continue;
 		/* Its state died with the node: the flow cannot go on
 		 * elsewhere. The hop drops it.
@@ -181,7 +182,7 @@ int apsm_peer_repin(struct apsm_net *an, const struct apsm_rds_flow *old,
 		pick = id ? apsm_instance_find(an, id) : NULL;
 		if (!pick || READ_ONCE(pick->state) != APSM_STATE_UP ||
 		    (!pick->local &&
-		     apsm_peers_node_down(&an->peers, pick->node)))
+		     apsm_peers_node_down(an->peers, pick->node)))
 			return 0;
 		f->path[i] = id;
 	}
@@ -205,13 +206,13 @@ void apsm_peer_destroy(struct apsm_net *an, struct apsm_peer *peer,
 
 	lockdep_assert_held(&an->conf_lock);
 
-	xa_erase(&an->peers.xa, peer->id);
+	xa_erase(&an->peers->xa, peer->id);
 	/* Its instances count as up again (nothing says otherwise). */
 	if (was_down) {
 		apsm_peer_account_down(an, false);
 		apsm_peer_lb_rebuild(an, peer->id);
 	}
-	an->peers.count--;
+	an->peers->count--;
 	an->generation++;
 	apsm_event(an, APSM_EV_PEER_DEL, peer, req);
 	/* Readers that still see the peer may still use its device: it is
@@ -228,7 +229,7 @@ void apsm_peers_dev_gone(struct apsm_net *an, struct net_device *dev)
 
 	lockdep_assert_held(&an->conf_lock);
 
-	xa_for_each(&an->peers.xa, id, peer) {
+	xa_for_each(&an->peers->xa, id, peer) {
 		if (rcu_access_pointer(peer->dev) != dev)
 			continue;
 		apsm_peer_put_dev(peer);
@@ -279,14 +280,14 @@ void apsm_peers_exit(struct apsm_net *an)
 	 * module unload a live netns may still have some.
 	 */
 	mutex_lock(&an->conf_lock);
-	xa_for_each(&an->peers.xa, id, peer) {
-		xa_erase(&an->peers.xa, id);
+	xa_for_each(&an->peers->xa, id, peer) {
+		xa_erase(&an->peers->xa, id);
 		apsm_peer_put_dev(peer);
 		call_rcu(&peer->rcu, apsm_peer_free_rcu);
 	}
-	an->peers.count = 0;
-	an->peers.down = 0;
+	an->peers->count = 0;
+	an->peers->down = 0;
 	apsm_lb_down_net_del(an);
-	xa_destroy(&an->peers.xa);
+	xa_destroy(&an->peers->xa);
 	mutex_unlock(&an->conf_lock);
 }

@@ -6,22 +6,43 @@
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 
-#include "dp/hook.h"
 #include "core/netns.h"
 #include "core/event.h"
 #include "cfg/port.h"
 
+static const struct apsm_port_ops *apsm_port_ops;
+
+void apsm_port_set_ops(const struct apsm_port_ops *ops)
+{
+	WRITE_ONCE(apsm_port_ops, ops);
+}
+
+static int apsm_port_attach(struct apsm_port *port)
+{
+	const struct apsm_port_ops *ops = READ_ONCE(apsm_port_ops);
+
+	return ops ? ops->attach(port) : -EOPNOTSUPP;
+}
+
+static void apsm_port_detach(struct apsm_port *port)
+{
+	const struct apsm_port_ops *ops = READ_ONCE(apsm_port_ops);
+
+	if (port->hooked && !WARN_ON_ONCE(!ops))
+		ops->detach(port);
+}
+
 void apsm_ports_init(struct apsm_net *an)
 {
-	xa_init(&an->ports.xa);
-	an->ports.count = 0;
+	xa_init(&an->ports->xa);
+	an->ports->count = 0;
 }
 
 struct apsm_port *apsm_port_find(struct apsm_net *an, int ifindex)
 {
 	if (ifindex <= 0)
 		return NULL;
-	return xa_load(&an->ports.xa, ifindex);
+	return xa_load(&an->ports->xa, ifindex);
 }
 
 static void apsm_port_free_rcu(struct rcu_head *head)
@@ -41,7 +62,7 @@ struct apsm_port *apsm_port_create(struct apsm_net *an, struct net_device *dev,
 	ASSERT_RTNL();
 	lockdep_assert_held(&an->conf_lock);
 
-	if (role != APSM_PORT_NF && an->ports.count >= APSM_PORTS_MAX)
+	if (role != APSM_PORT_NF && an->ports->count >= APSM_PORTS_MAX)
 		return ERR_PTR(-ENOSPC);
 	port = kzalloc(sizeof(*port), GFP_KERNEL);
 	if (!port)
@@ -57,22 +78,22 @@ struct apsm_port *apsm_port_create(struct apsm_net *an, struct net_device *dev,
 	port->dev = dev;
 	netdev_hold(dev, &port->dev_tracker, GFP_KERNEL);
 
-	ret = xa_insert(&an->ports.xa, port->ifindex, port, GFP_KERNEL);
+	ret = xa_insert(&an->ports->xa, port->ifindex, port, GFP_KERNEL);
 	if (ret) {
 		netdev_put(dev, &port->dev_tracker);
 		free_percpu(port->stats);
 		kfree(port);
 		return ERR_PTR(ret == -EBUSY ? -EEXIST : ret);
 	}
-	ret = apsm_hook_attach(port);
+	ret = apsm_port_attach(port);
 	if (ret) {
-		xa_erase(&an->ports.xa, port->ifindex);
+		xa_erase(&an->ports->xa, port->ifindex);
 		netdev_put(dev, &port->dev_tracker);
 		call_rcu(&port->rcu, apsm_port_free_rcu);
 		return ERR_PTR(ret);
 	}
 	if (role != APSM_PORT_NF)
-		an->ports.count++;
+		an->ports->count++;
 	return port;
 }
 
@@ -80,10 +101,10 @@ void apsm_port_destroy(struct apsm_net *an, struct apsm_port *port)
 {
 	lockdep_assert_held(&an->conf_lock);
 
-	apsm_hook_detach(port);
-	xa_erase(&an->ports.xa, port->ifindex);
+	apsm_port_detach(port);
+	xa_erase(&an->ports->xa, port->ifindex);
 	if (port->role != APSM_PORT_NF)
-		an->ports.count--;
+		an->ports->count--;
 	/* RCU readers that found the port may use port->dev until they
 	 * unlock: if the device is unregistered meanwhile, it is not freed
 	 * before a grace period after the notifiers ran.
@@ -144,13 +165,13 @@ void apsm_ports_exit(struct apsm_net *an)
 	 * devices outlive the netns's APSM state (module unload).
 	 */
 	mutex_lock(&an->conf_lock);
-	xa_for_each(&an->ports.xa, idx, port) {
-		apsm_hook_detach(port);
-		xa_erase(&an->ports.xa, idx);
+	xa_for_each(&an->ports->xa, idx, port) {
+		apsm_port_detach(port);
+		xa_erase(&an->ports->xa, idx);
 		netdev_put(port->dev, &port->dev_tracker);
 		call_rcu(&port->rcu, apsm_port_free_rcu);
 	}
-	an->ports.count = 0;
-	xa_destroy(&an->ports.xa);
+	an->ports->count = 0;
+	xa_destroy(&an->ports->xa);
 	mutex_unlock(&an->conf_lock);
 }

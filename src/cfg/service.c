@@ -19,10 +19,10 @@ static u32 apsm_service_hash(const char *name)
 
 void apsm_services_init(struct apsm_net *an)
 {
-	xa_init_flags(&an->services.xa, XA_FLAGS_ALLOC1);
-	hash_init(an->services.names);
-	an->services.count = 0;
-	an->services.next_idx = 1;
+	xa_init_flags(&an->services->xa, XA_FLAGS_ALLOC1);
+	hash_init(an->services->names);
+	an->services->count = 0;
+	an->services->next_idx = 1;
 }
 
 struct apsm_service *apsm_service_find_name(struct apsm_net *an,
@@ -30,7 +30,7 @@ struct apsm_service *apsm_service_find_name(struct apsm_net *an,
 {
 	struct apsm_service *svc;
 
-	hash_for_each_possible_rcu(an->services.names, svc, name_node,
+	hash_for_each_possible_rcu(an->services->names, svc, name_node,
 				   apsm_service_hash(name),
 				   lockdep_is_held(&an->conf_lock)) {
 		if (!strcmp(svc->name, name))
@@ -53,7 +53,7 @@ struct apsm_service *apsm_service_create(struct apsm_net *an,
 
 	lockdep_assert_held(&an->conf_lock);
 
-	if (an->services.count >= APSM_SERVICES_MAX)
+	if (an->services->count >= APSM_SERVICES_MAX)
 		return ERR_PTR(-ENOSPC);
 	svc = kzalloc(sizeof(*svc), GFP_KERNEL);
 	if (!svc)
@@ -62,15 +62,15 @@ struct apsm_service *apsm_service_create(struct apsm_net *an,
 	svc->stateful = stateful;
 	INIT_LIST_HEAD(&svc->instances);
 
-	ret = xa_alloc_cyclic(&an->services.xa, &svc->idx, svc, xa_limit_32b,
-			      &an->services.next_idx, GFP_KERNEL);
+	ret = xa_alloc_cyclic(&an->services->xa, &svc->idx, svc, xa_limit_32b,
+			      &an->services->next_idx, GFP_KERNEL);
 	if (ret < 0) {
 		kfree(svc);
 		return ERR_PTR(ret == -EBUSY ? -ENOSPC : ret);
 	}
-	hash_add_rcu(an->services.names, &svc->name_node,
+	hash_add_rcu(an->services->names, &svc->name_node,
 		     apsm_service_hash(svc->name));
-	an->services.count++;
+	an->services->count++;
 	an->generation++;
 	apsm_event(an, APSM_EV_SERVICE_NEW, svc, req);
 	return svc;
@@ -82,9 +82,9 @@ void apsm_service_destroy(struct apsm_net *an, struct apsm_service *svc,
 	lockdep_assert_held(&an->conf_lock);
 	WARN_ON_ONCE(svc->n_instances || svc->chain_refs);
 
-	xa_erase(&an->services.xa, svc->idx);
+	xa_erase(&an->services->xa, svc->idx);
 	hash_del_rcu(&svc->name_node);
-	an->services.count--;
+	an->services->count--;
 	an->generation++;
 	apsm_event(an, APSM_EV_SERVICE_DEL, svc, req);
 	apsm_lb_release(svc);
@@ -98,13 +98,13 @@ void apsm_services_exit(struct apsm_net *an)
 
 	/* Chains and instances are gone already. */
 	mutex_lock(&an->conf_lock);
-	xa_for_each(&an->services.xa, idx, svc) {
-		xa_erase(&an->services.xa, idx);
+	xa_for_each(&an->services->xa, idx, svc) {
+		xa_erase(&an->services->xa, idx);
 		hash_del_rcu(&svc->name_node);
 		apsm_lb_release(svc);
 		call_rcu(&svc->rcu, apsm_service_free_rcu);
 	}
-	an->services.count = 0;
-	xa_destroy(&an->services.xa);
+	an->services->count = 0;
+	xa_destroy(&an->services->xa);
 	mutex_unlock(&an->conf_lock);
 }

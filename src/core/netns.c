@@ -7,10 +7,7 @@
 #include <linux/random.h>
 #include <net/netns/generic.h>
 
-#include "dp/holdq.h"
 #include "core/netns.h"
-#include "cfg/policy.h"
-#include "flow/rds.h"
 #include "core/stats.h"
 
 static unsigned int rds_max = 1U << 20;
@@ -31,7 +28,6 @@ struct apsm_net *apsm_net(const struct net *net)
 static int __net_init apsm_net_init(struct net *net)
 {
 	struct apsm_net *an = apsm_net(net);
-	int ret;
 
 	an->net = net;
 	mutex_init(&an->conf_lock);
@@ -44,58 +40,18 @@ static int __net_init apsm_net_init(struct net *net)
 	an->timeout_udp_ms = 120 * 1000;
 	an->timeout_other_ms = 30 * 1000;
 	get_random_bytes(&an->fprint_key, sizeof(an->fprint_key));
-	apsm_holdq_defaults(an);
 	an->peerdown = APSM_PEERDOWN_DROP;
-
-	/* Configuration objects: empty tables, nothing to undo. */
-	apsm_peers_init(an);
-	apsm_ports_init(an);
-	apsm_services_init(an);
-	apsm_instances_init(an);
-	apsm_chains_init(an);
-
-	/* Stats first: every table counts into them. */
-	ret = apsm_stats_net_init(an);
-	if (ret)
-		goto err_stats;
-	apsm_policy_net_init(an);
-	/* The hold queue before the RDS: RDS inserts release from it. */
-	ret = apsm_holdq_net_init(an);
-	if (ret)
-		goto err_holdq;
-	ret = apsm_rds_net_init(an);
-	if (ret)
-		goto err_rds;
-	return 0;
-
-err_rds:
-	apsm_holdq_net_exit(an);
-err_holdq:
-	apsm_policy_net_exit(an);
-	apsm_stats_net_exit(an);
-err_stats:
-	mutex_destroy(&an->conf_lock);
-	return ret;
+	/* Stats first: every layer above counts into them. */
+	return apsm_stats_net_init(an);
 }
 
 static void __net_exit apsm_net_exit(struct net *net)
 {
 	struct apsm_net *an = apsm_net(net);
 
-	/* The RDS first: its aging work updates instance flow counts. */
-	apsm_rds_net_exit(an);
-	/* After the RDS (no more releases), before the ports go. */
-	apsm_holdq_net_exit(an);
-	apsm_policy_net_exit(an);
-	/* Configuration objects after their users (policy, RDS), most
-	 * dependent first. The netns's devices are gone by now.
+	/* Last: every layer above is gone (its pernet exit ran first) and
+	 * may have counted until then.
 	 */
-	apsm_chains_exit(an);
-	apsm_instances_exit(an);
-	apsm_services_exit(an);
-	apsm_ports_exit(an);
-	apsm_peers_exit(an);
-	/* Stats last: everything above may count until it is gone. */
 	apsm_stats_net_exit(an);
 	mutex_destroy(&an->conf_lock);
 }

@@ -179,7 +179,7 @@ static unsigned int apsm_dp_hop(struct apsm_net *an, struct sk_buff *skb,
 		return apsm_dp_free(an, skb, APSM_STATS_A_DROP_NO_INSTANCE);
 	}
 	/* its node is down (datapath.md, "Dead nodes") */
-	if (!inst->local && apsm_peers_node_down(&an->peers, inst->node)) {
+	if (!inst->local && apsm_peers_node_down(an->peers, inst->node)) {
 		apsm_instance_count_drop(inst);
 		return apsm_dp_free(an, skb, APSM_STATS_A_PEERDOWN_DROP);
 	}
@@ -286,7 +286,7 @@ static unsigned int apsm_dp_egress_vlan(struct apsm_net *an,
 	vid = skb_vlan_tag_get_id(skb);
 	if (!vid)
 		return NF_ACCEPT;
-	xa_for_each(&an->ports.xa, idx, port) {
+	xa_for_each(&an->ports->xa, idx, port) {
 		if (port->role != APSM_PORT_UPLINK)
 			continue;
 		vdev = __vlan_find_dev_deep_rcu(port->dev, skb->vlan_proto,
@@ -369,7 +369,7 @@ static int apsm_dp_classify(struct apsm_net *an, int iif,
 	e = apsm_rds_lookup(an->rds, &pi->key);
 	if (e) {
 		/* a hop on a down peer: re-picked, per policy (src/peer.c) */
-		if (unlikely(READ_ONCE(an->peers.down)) &&
+		if (unlikely(READ_ONCE(an->peers->down)) &&
 		    apsm_peer_repin(an, &e->f, &f)) {
 			apsm_dp_ctx_from_flow(ctx, &f);
 			return 0;
@@ -399,7 +399,7 @@ static int apsm_dp_classify(struct apsm_net *an, int iif,
 		inst = id ? apsm_instance_find(an, id) : NULL;
 		if (!inst || READ_ONCE(inst->state) != APSM_STATE_UP ||
 		    (!inst->local &&
-		     apsm_peers_node_down(&an->peers, inst->node)))
+		     apsm_peers_node_down(an->peers, inst->node)))
 			return -EHOSTUNREACH;
 		f.path[i] = id;
 	}

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The RDS of a netns: one standalone table (src/rds.c) plus what ties it
- * to the node: the aging work, the instance flow counts, and the "rds"
- * multicast of local changes (src/rds_notify.c).
+ * The RDS of a netns: one standalone table (src/flow/rds.c) plus what
+ * ties it to the node: the aging work, the instance flow counts, and the
+ * subscribers to its changes (the hold queue, the "rds" multicast).
  */
 #include <linux/jiffies.h>
+#include <linux/mutex.h>
+#include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
+#include <net/net_namespace.h>
 
-#include "dp/holdq.h"
 #include "cfg/instance.h"
 #include "core/netns.h"
 #include "flow/rds.h"
@@ -30,8 +32,26 @@ struct apsm_rds_net {
 	struct apsm_rds rds;
 	struct apsm_net *an;
 	struct delayed_work gc_work;
-	struct apsm_rds_notify notify;
 };
+
+/* RCU readers (the table's hooks), writers under the mutex. */
+static LIST_HEAD(apsm_rds_subs);
+static DEFINE_MUTEX(apsm_rds_subs_lock);
+
+void apsm_rds_subscribe(struct apsm_rds_sub *sub)
+{
+	mutex_lock(&apsm_rds_subs_lock);
+	list_add_tail_rcu(&sub->node, &apsm_rds_subs);
+	mutex_unlock(&apsm_rds_subs_lock);
+}
+
+void apsm_rds_unsubscribe(struct apsm_rds_sub *sub)
+{
+	mutex_lock(&apsm_rds_subs_lock);
+	list_del_rcu(&sub->node);
+	mutex_unlock(&apsm_rds_subs_lock);
+	synchronize_rcu();
+}
 
 static struct apsm_rds_net *apsm_rds_net(struct apsm_rds *rds)
 {
@@ -52,15 +72,14 @@ static void apsm_rds_net_added(struct apsm_rds *rds,
 			       enum apsm_rds_cause why)
 {
 	struct apsm_rds_net *rn = apsm_rds_net(rds);
+	struct apsm_rds_sub *sub;
 
 	apsm_rds_flows_add(rn->an, e, 1);
-	/* Return packets that came before the entry go on now. */
-	apsm_holdq_release(rn->an, &e->f.key);
-	/* Only what this node created goes out: what peers installed came
-	 * from them, and re-sending it would echo around the cluster.
-	 */
-	if (why == APSM_RDS_INSERT)
-		apsm_rds_notify_record(&rn->notify, &e->f, APSM_RDS_OP_NEW);
+	rcu_read_lock();
+	list_for_each_entry_rcu(sub, &apsm_rds_subs, node)
+		if (sub->added)
+			sub->added(rn->an, e, why);
+	rcu_read_unlock();
 }
 
 static void apsm_rds_net_removed(struct apsm_rds *rds,
@@ -68,18 +87,14 @@ static void apsm_rds_net_removed(struct apsm_rds *rds,
 				 enum apsm_rds_cause why)
 {
 	struct apsm_rds_net *rn = apsm_rds_net(rds);
+	struct apsm_rds_sub *sub;
 
 	apsm_rds_flows_add(rn->an, e, -1);
-	switch (why) {
-	case APSM_RDS_DELETE:
-	case APSM_RDS_FLUSH:
-	case APSM_RDS_EXPIRE:
-		apsm_rds_notify_record(&rn->notify, &e->f, APSM_RDS_OP_DEL);
-		break;
-	default:
-		/* A peer's replacement or delete: the peer announced it. */
-		break;
-	}
+	rcu_read_lock();
+	list_for_each_entry_rcu(sub, &apsm_rds_subs, node)
+		if (sub->removed)
+			sub->removed(rn->an, e, why);
+	rcu_read_unlock();
 }
 
 static const struct apsm_rds_hooks apsm_rds_net_hooks = {
@@ -110,8 +125,9 @@ static void apsm_rds_gc_work(struct work_struct *work)
 						APSM_RDS_GC_IDLE);
 }
 
-int apsm_rds_net_init(struct apsm_net *an)
+static int __net_init apsm_rds_pernet_init(struct net *net)
 {
+	struct apsm_net *an = apsm_net(net);
 	struct apsm_rds_net *rn;
 	int ret;
 
@@ -121,9 +137,6 @@ int apsm_rds_net_init(struct apsm_net *an)
 	ret = apsm_rds_init(&rn->rds, an->rds_max);
 	if (ret)
 		goto err_free;
-	ret = apsm_rds_notify_init(&rn->notify, an->net, an->stats);
-	if (ret)
-		goto err_rds;
 	rn->an = an;
 	rn->rds.stats = an->stats;
 	rn->rds.hooks = &apsm_rds_net_hooks;
@@ -133,27 +146,43 @@ int apsm_rds_net_init(struct apsm_net *an)
 			   APSM_RDS_GC_IDLE);
 	return 0;
 
-err_rds:
-	apsm_rds_destroy(&rn->rds);
 err_free:
 	kfree(rn);
 	return ret;
 }
 
-void apsm_rds_net_exit(struct apsm_net *an)
+/* Before the config objects go (the aging work updates instance flow
+ * counts); the dp and nl layers let go of the table already.
+ */
+static void __net_exit apsm_rds_pernet_exit(struct net *net)
 {
+	struct apsm_net *an = apsm_net(net);
 	struct apsm_rds_net *rn;
 
 	if (!an->rds)
 		return;
 	rn = apsm_rds_net(an->rds);
 	cancel_delayed_work_sync(&rn->gc_work);
-	apsm_rds_notify_exit(&rn->notify);
 	/* No hooks from here on: the instances may be gone already. */
 	rn->rds.hooks = NULL;
 	apsm_rds_destroy(&rn->rds);
 	an->rds = NULL;
 	kfree(rn);
+}
+
+static struct pernet_operations apsm_rds_net_ops = {
+	.init = apsm_rds_pernet_init,
+	.exit = apsm_rds_pernet_exit,
+};
+
+int apsm_rds_net_init(void)
+{
+	return register_pernet_subsys(&apsm_rds_net_ops);
+}
+
+void apsm_rds_net_exit(void)
+{
+	unregister_pernet_subsys(&apsm_rds_net_ops);
 }
 
 struct apsm_rds_entry *apsm_rds_add_local(struct apsm_net *an,

@@ -199,7 +199,7 @@ static int apsm_nl_chain_new_locked(struct apsm_net *an, struct nlattr **tb,
 			return -EEXIST;
 		}
 	}
-	if (an->chains.count >= APSM_CHAINS_MAX) {
+	if (an->chains->count >= APSM_CHAINS_MAX) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[APSM_CHAIN_A_NAME],
 				    "too many chains in this netns (max 1024)");
 		return -ENOSPC;
@@ -313,7 +313,7 @@ int apsm_nl_chain_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 	mutex_lock(&an->conf_lock);
 	apsm_nl_dump_seq(cb, an->generation);
-	ret = apsm_nl_dump_xa(skb, cb, &an->chains.xa, APSM_CMD_CHAIN_GET,
+	ret = apsm_nl_dump_xa(skb, cb, &an->chains->xa, APSM_CMD_CHAIN_GET,
 			      apsm_chain_dump_one, NULL);
 	mutex_unlock(&an->conf_lock);
 	return ret;

@@ -323,7 +323,7 @@ static int apsm_nl_instance_new_locked(struct apsm_net *an,
 				    "no such service");
 		return -ENOENT;
 	}
-	if (an->instances.count >= APSM_INSTANCES_MAX) {
+	if (an->instances->count >= APSM_INSTANCES_MAX) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[APSM_INSTANCE_A_NAME],
 				    "too many instances in this netns (max 4096)");
 		return -ENOSPC;
@@ -581,7 +581,7 @@ int apsm_nl_instance_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		}
 	}
 	cb->args[2] = 1;
-	ret = apsm_nl_dump_xa(skb, cb, &an->instances.xa,
+	ret = apsm_nl_dump_xa(skb, cb, &an->instances->xa,
 			      APSM_CMD_INSTANCE_GET, apsm_instance_dump_one,
 			      svc);
 	mutex_unlock(&an->conf_lock);

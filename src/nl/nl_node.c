@@ -7,6 +7,8 @@
 
 #include "dp/holdq.h"
 #include "nl/netlink.h"
+#include "cfg/instance.h"
+#include "cfg/peer.h"
 #include "core/netns.h"
 #include "flow/rds.h"
 

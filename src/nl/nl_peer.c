@@ -298,7 +298,7 @@ int apsm_nl_peer_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 	mutex_lock(&an->conf_lock);
 	apsm_nl_dump_seq(cb, an->generation);
-	ret = apsm_nl_dump_xa(skb, cb, &an->peers.xa, APSM_CMD_PEER_GET,
+	ret = apsm_nl_dump_xa(skb, cb, &an->peers->xa, APSM_CMD_PEER_GET,
 			      apsm_peer_dump_one, NULL);
 	mutex_unlock(&an->conf_lock);
 	return ret;

@@ -209,7 +209,7 @@ int apsm_nl_port_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 	mutex_lock(&an->conf_lock);
 	apsm_nl_dump_seq(cb, an->generation);
-	ret = apsm_nl_dump_xa(skb, cb, &an->ports.xa, APSM_CMD_PORT_GET,
+	ret = apsm_nl_dump_xa(skb, cb, &an->ports->xa, APSM_CMD_PORT_GET,
 			      apsm_port_dump_one, NULL);
 	mutex_unlock(&an->conf_lock);
 	return ret;

@@ -178,7 +178,7 @@ int apsm_nl_service_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 	mutex_lock(&an->conf_lock);
 	apsm_nl_dump_seq(cb, an->generation);
-	ret = apsm_nl_dump_xa(skb, cb, &an->services.xa, APSM_CMD_SERVICE_GET,
+	ret = apsm_nl_dump_xa(skb, cb, &an->services->xa, APSM_CMD_SERVICE_GET,
 			      apsm_service_dump_one, NULL);
 	mutex_unlock(&an->conf_lock);
 	return ret;

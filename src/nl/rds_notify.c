@@ -2,22 +2,27 @@
 /*
  * RDS change notifications: a bounded per-netns ring of flow copies,
  * drained by a work item into batched APSM_CMD_RDS_NOTIFY multicasts on
- * the "rds" group. See include/rds.h for what is counted when.
+ * the "rds" group. See include/nl/rds_notify.h for what is counted when.
+ * The ring of a netns is filled by an RDS subscriber (flow/rds.h).
  */
 #include <linux/slab.h>
 #include <net/genetlink.h>
 
-#include "nl/netlink.h"
-#include "flow/rds.h"
+#include <net/netns/generic.h>
+
+#include "core/netns.h"
 #include "core/stats.h"
+#include "flow/rds.h"
+#include "nl/netlink.h"
+#include "nl/rds_notify.h"
 
 /* Messages one run of the work sends before it makes way for others. */
 #define APSM_RDS_NOTIFY_MSGS_PER_RUN	64
 
 static void apsm_rds_notify_work(struct work_struct *work);
 
-int apsm_rds_notify_init(struct apsm_rds_notify *q, struct net *net,
-			 struct apsm_stats __percpu *stats)
+static int apsm_rds_notify_init(struct apsm_rds_notify *q, struct net *net,
+				struct apsm_stats __percpu *stats)
 {
 	memset(q, 0, sizeof(*q));
 	spin_lock_init(&q->lock);
@@ -35,8 +40,8 @@ static void apsm_rds_notify_lost(struct apsm_rds_notify *q, u64 n)
 	apsm_stats_count(q->stats, APSM_STATS_A_RDS_NOTIFY_FAIL, n);
 }
 
-void apsm_rds_notify_record(struct apsm_rds_notify *q,
-			    const struct apsm_rds_flow *f, u8 op)
+static void apsm_rds_notify_record(struct apsm_rds_notify *q,
+				   const struct apsm_rds_flow *f, u8 op)
 {
 	struct apsm_rds_note *n;
 	unsigned long flags;
@@ -185,7 +190,7 @@ static void apsm_rds_notify_work(struct work_struct *work)
 	apsm_rds_notify_again(q);
 }
 
-void apsm_rds_notify_exit(struct apsm_rds_notify *q)
+static void apsm_rds_notify_exit(struct apsm_rds_notify *q)
 {
 	spin_lock_irq(&q->lock);
 	q->dead = true;
@@ -194,4 +199,99 @@ void apsm_rds_notify_exit(struct apsm_rds_notify *q)
 	cancel_work_sync(&q->work);
 	kvfree(q->ring);
 	q->ring = NULL;
+}
+
+/* The subscriber: only what this node created goes out (what peers
+ * installed came from them; re-sending it would echo around the cluster),
+ * and only the removals nobody else announced.
+ */
+static void apsm_rds_notify_added(struct apsm_net *an,
+				  const struct apsm_rds_entry *e,
+				  enum apsm_rds_cause why)
+{
+	struct apsm_rds_notify *q = rcu_dereference(an->rds_notify);
+
+	if (q && why == APSM_RDS_INSERT)
+		apsm_rds_notify_record(q, &e->f, APSM_RDS_OP_NEW);
+}
+
+static void apsm_rds_notify_removed(struct apsm_net *an,
+				    const struct apsm_rds_entry *e,
+				    enum apsm_rds_cause why)
+{
+	struct apsm_rds_notify *q = rcu_dereference(an->rds_notify);
+
+	if (!q)
+		return;
+	switch (why) {
+	case APSM_RDS_DELETE:
+	case APSM_RDS_FLUSH:
+	case APSM_RDS_EXPIRE:
+		apsm_rds_notify_record(q, &e->f, APSM_RDS_OP_DEL);
+		break;
+	default:
+		/* A peer's replacement or delete: the peer announced it. */
+		break;
+	}
+}
+
+static struct apsm_rds_sub apsm_rds_notify_sub = {
+	.added = apsm_rds_notify_added,
+	.removed = apsm_rds_notify_removed,
+};
+
+static unsigned int apsm_rds_notify_id __read_mostly;
+
+static int __net_init apsm_rds_notify_pernet_init(struct net *net)
+{
+	struct apsm_rds_notify *q = net_generic(net, apsm_rds_notify_id);
+	struct apsm_net *an = apsm_net(net);
+	int ret;
+
+	ret = apsm_rds_notify_init(q, net, an->stats);
+	if (ret)
+		return ret;
+	rcu_assign_pointer(an->rds_notify, q);
+	return 0;
+}
+
+/* Unpublish first: the netns core waits for a grace period between
+ * pre_exit and exit, so no subscriber call still holds the ring then.
+ */
+static void __net_exit apsm_rds_notify_pernet_pre_exit(struct net *net)
+{
+	RCU_INIT_POINTER(apsm_net(net)->rds_notify, NULL);
+}
+
+static void __net_exit apsm_rds_notify_pernet_exit(struct net *net)
+{
+	apsm_rds_notify_exit(net_generic(net, apsm_rds_notify_id));
+}
+
+static struct pernet_operations apsm_rds_notify_net_ops = {
+	.init = apsm_rds_notify_pernet_init,
+	.pre_exit = apsm_rds_notify_pernet_pre_exit,
+	.exit = apsm_rds_notify_pernet_exit,
+	.id = &apsm_rds_notify_id,
+	.size = sizeof(struct apsm_rds_notify),
+};
+
+int apsm_rds_notify_net_init(void)
+{
+	int ret;
+
+	ret = register_pernet_subsys(&apsm_rds_notify_net_ops);
+	if (ret)
+		return ret;
+	apsm_rds_subscribe(&apsm_rds_notify_sub);
+	return 0;
+}
+
+void apsm_rds_notify_net_exit(void)
+{
+	/* Stop recording, then stop every netns's work: after this
+	 * nothing multicasts on the "rds" group.
+	 */
+	apsm_rds_unsubscribe(&apsm_rds_notify_sub);
+	unregister_pernet_subsys(&apsm_rds_notify_net_ops);
 }
