@@ -93,16 +93,6 @@ struct apsm_peer *apsm_peer_find(struct apsm_net *an, u32 node_id);
 void apsm_peer_set_state(struct apsm_net *an, struct apsm_peer *peer,
 			 u8 state, struct apsm_req *req);
 
-struct apsm_rds_flow;
-/* Packet path (RCU), a hit whose flow @old may name an instance of a down
- * peer (an->peers->down != 0): with the repin policy, re-pick the hops of
- * stateless services owned by down peers, store the new path in the RDS
- * and return 1 with @f the flow to follow; else 0 (follow @old; the hop
- * drops what goes to a down peer, counted PEERDOWN_DROP).
- */
-int apsm_peer_repin(struct apsm_net *an, const struct apsm_rds_flow *old,
-		    struct apsm_rds_flow *f);
-
 /* Writers: rtnl_lock() then an->conf_lock held. Each change bumps
  * an->generation and sends an event (@info: the request, for NLM_F_ECHO;
  * NULL when the kernel made the change).

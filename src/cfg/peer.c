@@ -8,13 +8,11 @@
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 
-#include "dp/datapath.h"
 #include "cfg/instance.h"
 #include "cfg/lb.h"
 #include "core/netns.h"
 #include "core/event.h"
 #include "cfg/peer.h"
-#include "flow/rds.h"
 #include "cfg/service.h"
 #include "core/stats.h"
 
@@ -148,55 +146,6 @@ void apsm_peer_set_state(struct apsm_net *an, struct apsm_peer *peer,
 	apsm_peer_lb_rebuild(an, peer->id);
 	an->generation++;
 	apsm_event(an, APSM_EV_PEER_SET, peer, req);
-}
-
-int apsm_peer_repin(struct apsm_net *an, const struct apsm_rds_flow *old,
-		    struct apsm_rds_flow *f)
-{
-	struct apsm_instance *inst, *pick;
-	struct apsm_rds_entry *e;
-	bool changed = false, created;
-	unsigned int i;
-	u32 id;
-
-	if (READ_ONCE(an->peerdown) != APSM_PEERDOWN_REPIN)
-		return 0;
-	for (i = 0; i < old->path_n && i < APSM_PATH_MAX; i++) {
-		inst = apsm_instance_find(an, old->path[i]);
-		if (!inst || inst->local ||
-		    !apsm_peers_node_down(an->peers, inst->node))
-			continue;
-		/* Its state died with the node: the flow cannot go on
-		 * elsewhere. The hop drops it.
-		 */
-		if (inst->svc->stateful)
-			return 0;
-		if (!changed) {
-			*f = *old;
-			changed = true;
-		}
-		/* The same pick classification would make now. */
-		id = apsm_lb_pick(inst->svc,
-				  apsm_flow_key_hash(&old->key,
-						     APSM_DP_HASH_SEED + i));
-		pick = id ? apsm_instance_find(an, id) : NULL;
-		if (!pick || READ_ONCE(pick->state) != APSM_STATE_UP ||
-		    (!pick->local &&
-		     apsm_peers_node_down(an->peers, pick->node)))
-			return 0;
-		f->path[i] = id;
-	}
-	if (!changed)
-		return 0;
-	/* The newest path wins (and replicates: this node is its origin
-	 * now). Losing a race to another CPU's repin gives the same path.
-	 */
-	apsm_rds_delete(an->rds, &f->key);
-	e = apsm_rds_add_local(an, f, &created);
-	if (!IS_ERR(e) && !created)
-		*f = e->f;
-	apsm_stats_inc(an, APSM_STATS_A_PEERDOWN_REPIN);
-	return 1;
 }
 
 void apsm_peer_destroy(struct apsm_net *an, struct apsm_peer *peer,

@@ -351,6 +351,75 @@ unsigned int apsm_dp_continue(struct apsm_net *an, struct sk_buff *skb,
 	return apsm_dp_hop(an, skb, ctx);
 }
 
+/* The instance of @svc a new flow with @key takes at hop @hop, as every
+ * node picks it (the LB table, the hop-seeded flow hash): its id, or 0
+ * when that instance is missing, not up, or on a peer that is down. The
+ * one pick of the classification and of the repin.
+ */
+static u32 apsm_dp_pick(struct apsm_net *an, const struct apsm_service *svc,
+			const struct apsm_flow_key *key, unsigned int hop)
+{
+	struct apsm_instance *inst;
+	u32 id;
+
+	id = apsm_lb_pick(svc, apsm_flow_key_hash(key, APSM_DP_HASH_SEED + hop));
+	inst = id ? apsm_instance_find(an, id) : NULL;
+	if (!inst || READ_ONCE(inst->state) != APSM_STATE_UP ||
+	    (!inst->local && apsm_peers_node_down(an->peers, inst->node)))
+		return 0;
+	return id;
+}
+
+/* A hit whose flow @old may name an instance of a down peer
+ * (an->peers->down != 0): with the repin policy, re-pick the hops of
+ * stateless services owned by down peers, store the new path in the RDS
+ * and return 1 with @f the flow to follow; else 0 (follow @old; the hop
+ * drops what goes to a down peer, counted PEERDOWN_DROP). RCU.
+ */
+static int apsm_dp_repin(struct apsm_net *an, const struct apsm_rds_flow *old,
+			 struct apsm_rds_flow *f)
+{
+	struct apsm_instance *inst;
+	struct apsm_rds_entry *e;
+	bool changed = false, created;
+	unsigned int i;
+	u32 id;
+
+	if (READ_ONCE(an->peerdown) != APSM_PEERDOWN_REPIN)
+		return 0;
+	for (i = 0; i < old->path_n && i < APSM_PATH_MAX; i++) {
+		inst = apsm_instance_find(an, old->path[i]);
+		if (!inst || inst->local ||
+		    !apsm_peers_node_down(an->peers, inst->node))
+			continue;
+		/* Its state died with the node: the flow cannot go on
+		 * elsewhere. The hop drops it.
+		 */
+		if (inst->svc->stateful)
+			return 0;
+		if (!changed) {
+			*f = *old;
+			changed = true;
+		}
+		/* The same pick classification would make now. */
+		id = apsm_dp_pick(an, inst->svc, &old->key, i);
+		if (!id)
+			return 0;
+		f->path[i] = id;
+	}
+	if (!changed)
+		return 0;
+	/* The newest path wins (and replicates: this node is its origin
+	 * now). Losing a race to another CPU's repin gives the same path.
+	 */
+	apsm_rds_delete(an->rds, &f->key);
+	e = apsm_rds_add_local(an, f, &created);
+	if (!IS_ERR(e) && !created)
+		*f = e->f;
+	apsm_stats_inc(an, APSM_STATS_A_PEERDOWN_REPIN);
+	return 1;
+}
+
 /* Forward entry (method 600): the path of a plain packet with @pi that
  * came in on @iif. 0 with @ctx filled, -ENOENT: not steered (no entry, no
  * policy), -EHOSTUNREACH: a service of the chain has no instance up.
@@ -368,9 +437,9 @@ static int apsm_dp_classify(struct apsm_net *an, int iif,
 
 	e = apsm_rds_lookup(an->rds, &pi->key);
 	if (e) {
-		/* a hop on a down peer: re-picked, per policy (src/peer.c) */
+		/* a hop on a down peer: re-picked, per policy */
 		if (unlikely(READ_ONCE(an->peers->down)) &&
-		    apsm_peer_repin(an, &e->f, &f)) {
+		    apsm_dp_repin(an, &e->f, &f)) {
 			apsm_dp_ctx_from_flow(ctx, &f);
 			return 0;
 		}
@@ -391,17 +460,9 @@ static int apsm_dp_classify(struct apsm_net *an, int iif,
 	f.dir = APSM_DIR_FORWARD;
 	f.path_n = min_t(u8, chain->n_services, APSM_PATH_MAX);
 	for (i = 0; i < f.path_n; i++) {
-		u32 hash = apsm_flow_key_hash(&pi->key, APSM_DP_HASH_SEED + i);
-		struct apsm_instance *inst;
-		u32 id;
-
-		id = apsm_lb_pick(chain->services[i], hash);
-		inst = id ? apsm_instance_find(an, id) : NULL;
-		if (!inst || READ_ONCE(inst->state) != APSM_STATE_UP ||
-		    (!inst->local &&
-		     apsm_peers_node_down(an->peers, inst->node)))
+		f.path[i] = apsm_dp_pick(an, chain->services[i], &pi->key, i);
+		if (!f.path[i])
 			return -EHOSTUNREACH;
-		f.path[i] = id;
 	}
 	e = apsm_rds_add_local(an, &f, &created);
 	if (!IS_ERR(e)) {
