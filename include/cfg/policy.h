@@ -16,6 +16,7 @@
 #include <linux/rcupdate.h>
 #include <linux/types.h>
 #include <linux/apsm.h>
+#include <net/ipv6.h>
 
 #include "core/flowkey.h"
 
@@ -69,6 +70,17 @@ struct apsm_policy_table {
 struct apsm_policy_rule *apsm_policy_rule_alloc(void);
 /* Free a rule that was never added to a table. */
 void apsm_policy_rule_free(struct apsm_policy_rule *r);
+/* Whether @a is in the prefix @net/@mask (@net already masked): the
+ * kernel's masked compare, shared by the classification and the hold
+ * queue.
+ */
+static inline bool apsm_prefix_match(const struct in6_addr *a,
+				     const struct in6_addr *net,
+				     const struct in6_addr *mask)
+{
+	return !ipv6_masked_addr_cmp(a, mask, net);
+}
+
 /* Set a prefix match (@src selects src or dst): copies @addr masked to
  * @plen and sets the flag. @plen must fit the rule's family (the caller
  * validated it). The rule's family must be set first.

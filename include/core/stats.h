@@ -12,6 +12,7 @@
 
 #include <linux/percpu.h>
 #include <linux/types.h>
+#include <linux/u64_stats_sync.h>
 #include <linux/apsm.h>
 
 #include "core/netns.h"
@@ -42,6 +43,24 @@ static inline void apsm_stats_inc(struct apsm_net *an, unsigned int id)
 {
 	apsm_stats_count(an->stats, id, 1);
 }
+
+/* Per-object counters (peers, ports, instances) are per-cpu structs of
+ * u64_stats_t that start at offset 0 and run up to the struct's
+ * u64_stats_sync, at @syncp_off. apsm_pcpu_sum() adds each counter summed
+ * over all CPUs to @sums (@syncp_off / sizeof(u64_stats_t) of them, at
+ * most APSM_PCPU_SUM_MAX), every CPU's block read whole under its syncp.
+ * APSM_PCPU_SUM(pcpu, type, sums) does the offset arithmetic.
+ */
+#define APSM_PCPU_SUM_MAX	16
+
+void apsm_pcpu_sum(const void __percpu *pcpu, size_t syncp_off, u64 *sums);
+
+#define APSM_PCPU_SUM(pcpu, type, sums) do {				\
+	BUILD_BUG_ON(offsetof(type, syncp) % sizeof(u64_stats_t) ||	\
+		     offsetof(type, syncp) / sizeof(u64_stats_t) >	\
+		     APSM_PCPU_SUM_MAX);				\
+	apsm_pcpu_sum(pcpu, offsetof(type, syncp), sums);		\
+} while (0)
 
 int apsm_stats_net_init(struct apsm_net *an);
 void apsm_stats_net_exit(struct apsm_net *an);

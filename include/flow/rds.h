@@ -80,8 +80,7 @@ struct apsm_rds_timeouts {
 };
 
 struct apsm_rds {
-	struct rhashtable ht;
-	atomic_t count;
+	struct rhashtable ht;		/* its nelems is the count */
 	u32 max;			/* inserts refused at count >= max */
 	atomic_t seq;			/* bumped on every change (dumps) */
 	struct apsm_hlc clock;
@@ -104,7 +103,7 @@ void apsm_rds_destroy(struct apsm_rds *rds);
 
 static inline u32 apsm_rds_count(const struct apsm_rds *rds)
 {
-	return atomic_read(&rds->count);
+	return atomic_read(&rds->ht.nelems);
 }
 
 /* Lowering max below the count evicts nothing; it refuses inserts. */

@@ -44,11 +44,6 @@ struct apsm_chain *apsm_chain_find_name(struct apsm_net *an,
 	return NULL;
 }
 
-static void apsm_chain_free_rcu(struct rcu_head *head)
-{
-	kfree(container_of(head, struct apsm_chain, rcu));
-}
-
 struct apsm_chain *apsm_chain_create(struct apsm_net *an,
 				     const struct apsm_chain_params *p,
 				     struct apsm_req *req)
@@ -124,7 +119,7 @@ void apsm_chain_destroy(struct apsm_net *an, struct apsm_chain *chain,
 	apsm_chain_unlink(an, chain);
 	an->generation++;
 	apsm_event(an, APSM_EV_CHAIN_DEL, chain, req);
-	call_rcu(&chain->rcu, apsm_chain_free_rcu);
+	kvfree_rcu(chain, rcu);
 }
 
 void apsm_chains_exit(struct apsm_net *an)
@@ -135,7 +130,7 @@ void apsm_chains_exit(struct apsm_net *an)
 	mutex_lock(&an->conf_lock);
 	xa_for_each(&an->chains->xa, spi, chain) {
 		apsm_chain_unlink(an, chain);
-		call_rcu(&chain->rcu, apsm_chain_free_rcu);
+		kvfree_rcu(chain, rcu);
 	}
 	xa_destroy(&an->chains->xa);
 	mutex_unlock(&an->conf_lock);

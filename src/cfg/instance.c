@@ -16,6 +16,7 @@
 #include "core/event.h"
 #include "cfg/port.h"
 #include "cfg/service.h"
+#include "core/stats.h"
 
 static u32 apsm_instance_hash(const char *name)
 {
@@ -76,33 +77,12 @@ void apsm_instance_lladdr_learn(struct apsm_instance *inst, const u8 *mac)
 void apsm_instance_read_stats(const struct apsm_instance *inst,
 			      struct apsm_instance_counters *sum)
 {
-	unsigned int start;
-	int cpu, i;
-
+	/* The counters are the per-cpu struct's, in its order, as u64. */
+	BUILD_BUG_ON(sizeof(*sum) != offsetof(struct apsm_instance_stats, syncp));
+	BUILD_BUG_ON(offsetof(struct apsm_instance_counters, proxy) !=
+		     offsetof(struct apsm_instance_stats, proxy));
 	memset(sum, 0, sizeof(*sum));
-	for_each_possible_cpu(cpu) {
-		const struct apsm_instance_stats *s;
-		struct apsm_instance_counters c;
-
-		s = per_cpu_ptr(inst->stats, cpu);
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			c.tx_packets = u64_stats_read(&s->tx_packets);
-			c.tx_bytes = u64_stats_read(&s->tx_bytes);
-			c.rx_packets = u64_stats_read(&s->rx_packets);
-			c.rx_bytes = u64_stats_read(&s->rx_bytes);
-			c.drops = u64_stats_read(&s->drops);
-			for (i = 0; i < APSM_PROXY_REC_MAX; i++)
-				c.proxy[i] = u64_stats_read(&s->proxy[i]);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-		for (i = 0; i < APSM_PROXY_REC_MAX; i++)
-			sum->proxy[i] += c.proxy[i];
-		sum->tx_packets += c.tx_packets;
-		sum->tx_bytes += c.tx_bytes;
-		sum->rx_packets += c.rx_packets;
-		sum->rx_bytes += c.rx_bytes;
-		sum->drops += c.drops;
-	}
+	APSM_PCPU_SUM(inst->stats, struct apsm_instance_stats, (u64 *)sum);
 }
 
 static const struct apsm_instance_ops *apsm_instance_ops;

@@ -201,23 +201,11 @@ int apsm_peers_check_node_id(struct apsm_net *an, u32 new_id,
 
 void apsm_peer_read_stats(const struct apsm_peer *peer, u64 *tx, u64 *rx)
 {
-	unsigned int start;
-	int cpu;
+	u64 sum[2] = {};	/* struct apsm_peer_stats order */
 
-	*tx = 0;
-	*rx = 0;
-	for_each_possible_cpu(cpu) {
-		const struct apsm_peer_stats *s = per_cpu_ptr(peer->stats, cpu);
-		u64 t, r;
-
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			t = u64_stats_read(&s->tx_packets);
-			r = u64_stats_read(&s->rx_packets);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-		*tx += t;
-		*rx += r;
-	}
+	APSM_PCPU_SUM(peer->stats, struct apsm_peer_stats, sum);
+	*tx = sum[0];
+	*rx = sum[1];
 }
 
 void apsm_peers_exit(struct apsm_net *an)

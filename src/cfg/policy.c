@@ -94,16 +94,6 @@ u64 apsm_policy_rule_hits(const struct apsm_policy_rule *r)
 	return sum;
 }
 
-static inline bool apsm_prefix_match(const struct in6_addr *a,
-				     const struct in6_addr *net,
-				     const struct in6_addr *mask)
-{
-	return !(((a->s6_addr32[0] ^ net->s6_addr32[0]) & mask->s6_addr32[0]) |
-		 ((a->s6_addr32[1] ^ net->s6_addr32[1]) & mask->s6_addr32[1]) |
-		 ((a->s6_addr32[2] ^ net->s6_addr32[2]) & mask->s6_addr32[2]) |
-		 ((a->s6_addr32[3] ^ net->s6_addr32[3]) & mask->s6_addr32[3]));
-}
-
 static bool apsm_policy_match(const struct apsm_policy_rule *r,
 			      const struct apsm_flow_key *k, int iif, u16 vlan)
 {

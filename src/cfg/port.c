@@ -9,6 +9,7 @@
 #include "core/netns.h"
 #include "core/event.h"
 #include "cfg/port.h"
+#include "core/stats.h"
 
 static const struct apsm_port_ops *apsm_port_ops;
 
@@ -136,23 +137,11 @@ void apsm_port_remove(struct apsm_net *an, struct apsm_port *port,
 
 void apsm_port_read_stats(const struct apsm_port *port, u64 *rx, u64 *tx)
 {
-	unsigned int start;
-	int cpu;
+	u64 sum[2] = {};	/* struct apsm_port_stats order */
 
-	*rx = 0;
-	*tx = 0;
-	for_each_possible_cpu(cpu) {
-		const struct apsm_port_stats *s = per_cpu_ptr(port->stats, cpu);
-		u64 r, t;
-
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			r = u64_stats_read(&s->rx_packets);
-			t = u64_stats_read(&s->tx_packets);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-		*rx += r;
-		*tx += t;
-	}
+	APSM_PCPU_SUM(port->stats, struct apsm_port_stats, sum);
+	*rx = sum[0];
+	*tx = sum[1];
 }
 
 void apsm_ports_exit(struct apsm_net *an)

@@ -39,11 +39,6 @@ struct apsm_service *apsm_service_find_name(struct apsm_net *an,
 	return NULL;
 }
 
-static void apsm_service_free_rcu(struct rcu_head *head)
-{
-	kfree(container_of(head, struct apsm_service, rcu));
-}
-
 struct apsm_service *apsm_service_create(struct apsm_net *an,
 					 const char *name, bool stateful,
 					 struct apsm_req *req)
@@ -88,7 +83,7 @@ void apsm_service_destroy(struct apsm_net *an, struct apsm_service *svc,
 	an->generation++;
 	apsm_event(an, APSM_EV_SERVICE_DEL, svc, req);
 	apsm_lb_release(svc);
-	call_rcu(&svc->rcu, apsm_service_free_rcu);
+	kvfree_rcu(svc, rcu);
 }
 
 void apsm_services_exit(struct apsm_net *an)
@@ -102,7 +97,7 @@ void apsm_services_exit(struct apsm_net *an)
 		xa_erase(&an->services->xa, idx);
 		hash_del_rcu(&svc->name_node);
 		apsm_lb_release(svc);
-		call_rcu(&svc->rcu, apsm_service_free_rcu);
+		kvfree_rcu(svc, rcu);
 	}
 	an->services->count = 0;
 	xa_destroy(&an->services->xa);

@@ -28,6 +28,29 @@ u64 apsm_stats_read(struct apsm_stats __percpu *stats, unsigned int id)
 	return sum;
 }
 
+void apsm_pcpu_sum(const void __percpu *pcpu, size_t syncp_off, u64 *sums)
+{
+	unsigned int n = syncp_off / sizeof(u64_stats_t), start, i;
+	u64 c[APSM_PCPU_SUM_MAX];
+	int cpu;
+
+	if (WARN_ON_ONCE(n > APSM_PCPU_SUM_MAX))
+		return;
+	for_each_possible_cpu(cpu) {
+		const u8 *base = per_cpu_ptr(pcpu, cpu);
+		const struct u64_stats_sync *syncp = (const void *)(base + syncp_off);
+		const u64_stats_t *cnt = (const void *)base;
+
+		do {
+			start = u64_stats_fetch_begin(syncp);
+			for (i = 0; i < n; i++)
+				c[i] = u64_stats_read(&cnt[i]);
+		} while (u64_stats_fetch_retry(syncp, start));
+		for (i = 0; i < n; i++)
+			sums[i] += c[i];
+	}
+}
+
 int apsm_stats_net_init(struct apsm_net *an)
 {
 	an->stats = apsm_stats_alloc();

@@ -150,17 +150,6 @@ static void apsm_holdq_arm(struct apsm_holdq *hq, unsigned long when)
 			 time_after(when, now) ? when - now : 0);
 }
 
-static bool apsm_holdq_prefix_match(const struct in6_addr *a,
-				    const struct in6_addr *net,
-				    const struct in6_addr *mask)
-{
-	unsigned int i;
-
-	for (i = 0; i < 4; i++)
-		if ((a->s6_addr32[i] ^ net->s6_addr32[i]) & mask->s6_addr32[i])
-			return false;
-	return true;
-}
 
 /* Whether the chain of a rule learns a return path at all (a stateful
  * service, or an explicit return list that is not empty).
@@ -195,7 +184,7 @@ static bool apsm_holdq_rule_reverse(const struct apsm_policy_rule *r,
 	if ((r->flags & APSM_POLICY_F_PROTO) && r->proto != k->proto)
 		return false;
 	if ((r->flags & APSM_POLICY_F_DST) &&
-	    !apsm_holdq_prefix_match(&k->src, &r->dst, &r->dst_mask))
+	    !apsm_prefix_match(&k->src, &r->dst, &r->dst_mask))
 		return false;
 	if ((r->flags & APSM_POLICY_F_DPORT) &&
 	    (sport < r->dport_min || sport > r->dport_max))

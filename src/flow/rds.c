@@ -87,7 +87,6 @@ int apsm_rds_init(struct apsm_rds *rds, u32 max)
 	ret = rhashtable_init(&rds->ht, &apsm_rds_params);
 	if (ret)
 		return ret;
-	atomic_set(&rds->count, 0);
 	atomic_set(&rds->seq, 0);
 	rds->max = max;
 	apsm_hlc_init(&rds->clock);
@@ -111,7 +110,6 @@ void apsm_rds_destroy(struct apsm_rds *rds)
 		rds->gc_walking = false;
 	}
 	rhashtable_free_and_destroy(&rds->ht, apsm_rds_free_one, NULL);
-	atomic_set(&rds->count, 0);
 }
 
 void apsm_rds_settle(struct apsm_rds *rds)
@@ -169,40 +167,36 @@ static void apsm_rds_linked(struct apsm_rds *rds, struct apsm_rds_entry *e,
 
 /* @e was unlinked by us: account, report, free after a grace period. */
 static void apsm_rds_unlinked(struct apsm_rds *rds, struct apsm_rds_entry *e,
-			      enum apsm_rds_cause why, bool counted)
+			      enum apsm_rds_cause why)
 {
-	if (counted)
-		atomic_dec(&rds->count);
 	atomic_inc(&rds->seq);
 	if (rds->hooks && rds->hooks->removed)
 		rds->hooks->removed(rds, e, why);
 	call_rcu(&e->rcu, apsm_rds_entry_free_rcu);
 }
 
-/* Reserve room for one more entry: false (and counted) when full. */
-static bool apsm_rds_reserve(struct apsm_rds *rds)
+/* Room for one more entry: false (and counted) when full. The count is
+ * the rhashtable's own (nelems): inserts racing on other CPUs may each
+ * see room, so the table may exceed max by the inserts in flight at once
+ * (Documentation/design.md, "RDS").
+ */
+static bool apsm_rds_room(struct apsm_rds *rds)
 {
-	if ((u32)atomic_inc_return(&rds->count) > READ_ONCE(rds->max)) {
-		atomic_dec(&rds->count);
+	if ((u32)apsm_rds_count(rds) >= READ_ONCE(rds->max)) {
 		apsm_rds_count_stat(rds, APSM_STATS_A_RDS_INSERT_FULL);
 		return false;
 	}
 	return true;
 }
 
-/* Link @e (room reserved) unless the key is taken: NULL when linked, the
- * entry in the way, or ERR_PTR. Consumes the reservation unless linked.
+/* Link @e unless the key is taken: NULL when linked, the entry in the
+ * way, or ERR_PTR.
  */
 static struct apsm_rds_entry *apsm_rds_link(struct apsm_rds *rds,
 					    struct apsm_rds_entry *e)
 {
-	struct apsm_rds_entry *old;
-
-	old = rhashtable_lookup_get_insert_fast(&rds->ht, &e->node,
-						apsm_rds_params);
-	if (old)
-		atomic_dec(&rds->count);
-	return old;
+	return rhashtable_lookup_get_insert_fast(&rds->ht, &e->node,
+						 apsm_rds_params);
 }
 
 struct apsm_rds_entry *apsm_rds_insert(struct apsm_rds *rds,
@@ -213,11 +207,10 @@ struct apsm_rds_entry *apsm_rds_insert(struct apsm_rds *rds,
 
 	if (created)
 		*created = false;
-	if (!apsm_rds_reserve(rds))
+	if (!apsm_rds_room(rds))
 		return ERR_PTR(-ENOSPC);
 	e = apsm_rds_entry_new(f, gfp);
 	if (!e) {
-		atomic_dec(&rds->count);
 		apsm_rds_count_stat(rds, APSM_STATS_A_RDS_INSERT_NOMEM);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -263,17 +256,15 @@ static int apsm_rds_install_once(struct apsm_rds *rds,
 		if (rhashtable_remove_fast(&rds->ht, &old->node,
 					   apsm_rds_params))
 			return -EAGAIN;
-		apsm_rds_unlinked(rds, old, APSM_RDS_PEER_DEL, true);
+		apsm_rds_unlinked(rds, old, APSM_RDS_PEER_DEL);
 		return 0;
 	}
 
 	if (old && !apsm_version_newer(f->version, f->origin,
 				       old->f.version, old->f.origin))
 		return -EALREADY;
-	if (!old && atomic_read(&rds->count) >= READ_ONCE(rds->max)) {
-		apsm_rds_count_stat(rds, APSM_STATS_A_RDS_INSERT_FULL);
+	if (!old && !apsm_rds_room(rds))
 		return -ENOSPC;
-	}
 	if (!*spare)
 		return -ENOBUFS;
 	e = *spare;
@@ -287,14 +278,12 @@ static int apsm_rds_install_once(struct apsm_rds *rds,
 					    apsm_rds_params))
 			return -EAGAIN;	/* old is gone already */
 		*spare = NULL;
-		apsm_rds_unlinked(rds, old, APSM_RDS_INSTALL, false);
+		apsm_rds_unlinked(rds, old, APSM_RDS_INSTALL);
 		apsm_rds_linked(rds, e, APSM_RDS_INSTALL);
 		return 0;
 	}
 
 	atomic64_set(&e->packets, 0);
-	if (!apsm_rds_reserve(rds))
-		return -ENOSPC;
 	in_way = apsm_rds_link(rds, e);
 	if (IS_ERR(in_way)) {
 		apsm_rds_count_stat(rds, APSM_STATS_A_RDS_INSERT_NOMEM);
@@ -352,7 +341,7 @@ int apsm_rds_delete(struct apsm_rds *rds, const struct apsm_flow_key *key)
 	e = rhashtable_lookup(&rds->ht, key, apsm_rds_params);
 	if (e && !rhashtable_remove_fast(&rds->ht, &e->node,
 					 apsm_rds_params)) {
-		apsm_rds_unlinked(rds, e, APSM_RDS_DELETE, true);
+		apsm_rds_unlinked(rds, e, APSM_RDS_DELETE);
 		ret = 0;
 	}
 	rcu_read_unlock();
@@ -365,7 +354,7 @@ static bool apsm_rds_remove_walked(struct apsm_rds *rds,
 {
 	if (rhashtable_remove_fast(&rds->ht, &e->node, apsm_rds_params))
 		return false;
-	apsm_rds_unlinked(rds, e, why, true);
+	apsm_rds_unlinked(rds, e, why);
 	return true;
 }
 

@@ -68,9 +68,8 @@ void apsm_nl_notify(struct net *net, struct genl_info *info,
 
 void apsm_nl_notify_lost(struct net *net)
 {
-	netlink_set_err(net->genl_sock, 0,
-			apsm_genl_family.mcgrp_offset + APSM_MCGRP_EVENTS_IDX,
-			-ENOBUFS);
+	genl_set_err(&apsm_genl_family, net, 0, APSM_MCGRP_EVENTS_IDX,
+		     -ENOBUFS);
 }
 
 int apsm_nl_dump_xa(struct sk_buff *skb, struct netlink_callback *cb,
