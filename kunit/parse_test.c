@@ -357,6 +357,75 @@ static void parse_ip6_exthdr_test(struct kunit *test)
 			APSM_PARSE_MALFORMED);
 }
 
+/* ipv6_skip_exthdr() on the frame @f (network header at skb->data) */
+static int skip_exthdr(struct kunit *test, const struct apsm_tf *f,
+		       unsigned int len, u8 *nexthdr)
+{
+	struct sk_buff *skb = apsm_tf_skb(test, f, len, 0);
+	__be16 frag_off;
+	int ret;
+
+	*nexthdr = ipv6_hdr(skb)->nexthdr;
+	ret = ipv6_skip_exthdr(skb, sizeof(struct ipv6hdr), nexthdr,
+			       &frag_off);
+	kfree_skb(skb);
+	return ret;
+}
+
+/* Why apsm_ipv6_walk() is not ipv6_skip_exthdr() (Documentation/
+ * datapath.md, "IPv6 extension headers"): on each of these frames the
+ * kernel helper's answer is not the one the parser must give.
+ */
+static void parse_ip6_not_skip_exthdr_test(struct kunit *test)
+{
+	struct apsm_pkt_info pi;
+	struct ipv6hdr *ip6;
+	struct apsm_tf *f = apsm_tf_alloc(test);
+	unsigned int i;
+	u8 nh;
+
+	/* "no next header": a valid packet, steered; the helper says -1,
+	 * as for a truncated header
+	 */
+	f->len = 0;
+	apsm_tf_eth(f, ETH_P_IPV6);
+	ip6 = apsm_tf_ip6(f, NEXTHDR_DEST, &a6, &b6);
+	apsm_tf_ip6_ext(f, NEXTHDR_NONE, 0);
+	apsm_tf_ip6_done(f, ip6);
+	KUNIT_EXPECT_EQ(test, parse(test, f, f->len, 0, &pi), APSM_PARSE_OK);
+	KUNIT_EXPECT_EQ(test, pi.key.proto, NEXTHDR_NONE);
+	KUNIT_EXPECT_EQ(test, skip_exthdr(test, f, f->len, &nh), -1);
+
+	/* one header more than APSM_IPV6_EXTHDR_MAX: the helper walks on */
+	f->len = 0;
+	apsm_tf_eth(f, ETH_P_IPV6);
+	ip6 = apsm_tf_ip6(f, NEXTHDR_DEST, &a6, &b6);
+	for (i = 0; i < APSM_IPV6_EXTHDR_MAX + 1; i++)
+		apsm_tf_ip6_ext(f, i < APSM_IPV6_EXTHDR_MAX ?
+				NEXTHDR_DEST : NEXTHDR_UDP, 0);
+	apsm_tf_udp(f, 1, 2);
+	apsm_tf_ip6_done(f, ip6);
+	KUNIT_EXPECT_EQ(test, parse(test, f, f->len, 0, &pi),
+			APSM_PARSE_MALFORMED);
+	KUNIT_EXPECT_EQ(test, skip_exthdr(test, f, f->len, &nh),
+			(int)(40 + 8 * (APSM_IPV6_EXTHDR_MAX + 1)));
+	KUNIT_EXPECT_EQ(test, nh, IPPROTO_UDP);
+
+	/* a header past the payload length, in what would be Ethernet
+	 * padding: the helper reads on to skb->len
+	 */
+	f->len = 0;
+	apsm_tf_eth(f, ETH_P_IPV6);
+	ip6 = apsm_tf_ip6(f, NEXTHDR_DEST, &a6, &b6);
+	apsm_tf_ip6_ext(f, NEXTHDR_UDP, 0);
+	apsm_tf_udp(f, 1, 2);
+	ip6->payload_len = htons(4);
+	KUNIT_EXPECT_EQ(test, parse(test, f, f->len, 0, &pi),
+			APSM_PARSE_MALFORMED);
+	KUNIT_EXPECT_EQ(test, skip_exthdr(test, f, f->len, &nh), 40 + 8);
+	KUNIT_EXPECT_EQ(test, nh, IPPROTO_UDP);
+}
+
 static void parse_ip6_frag_test(struct kunit *test)
 {
 	struct apsm_pkt_info pi;
@@ -737,6 +806,7 @@ static struct kunit_case apsm_parse_cases[] = {
 	KUNIT_CASE(parse_unknown_l4_test),
 	KUNIT_CASE(parse_ip4_frag_test),
 	KUNIT_CASE(parse_ip6_exthdr_test),
+	KUNIT_CASE(parse_ip6_not_skip_exthdr_test),
 	KUNIT_CASE(parse_ip6_frag_test),
 	KUNIT_CASE(parse_truncated_test),
 	KUNIT_CASE(parse_bogus_ip_test),

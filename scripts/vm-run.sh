@@ -237,7 +237,9 @@ visit() {
 	done
 	order+=("$n")
 }
-for n in virtio_pci 9pnet_virtio 9p overlay; do visit "$n"; done
+# nsh: apsm.ko calls nsh_push()/nsh_pop(), so the tests' plain insmod of it
+# needs nsh.ko loaded first (modprobe would load it by the dependency).
+for n in virtio_pci 9pnet_virtio 9p overlay nsh; do visit "$n"; done
 
 cache=${APSM_CACHE:-${HOME:-/root}/.cache/apsm}/vm
 key=$( {

@@ -17,8 +17,8 @@ dp_1node_setup() {
 	N=${NS_PREFIX}0 C=${NS_PREFIX}1 S=${NS_PREFIX}2
 
 	unload_apsm
-	# NSH GSO (nsh_gso_segment) for steered super-packets: insmod ignores
-	# the module's MODULE_SOFTDEP("pre: nsh"), modprobe would not
+	# apsm.ko needs nsh.ko (nsh_push/nsh_pop; it also brings the NSH GSO
+	# handler): scripts/vm-run.sh loads it at boot, insmod does not
 	modprobe nsh
 	pp load_apsm
 	on_exit unload_apsm

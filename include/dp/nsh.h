@@ -24,9 +24,9 @@
  * skb->head and stay valid. GSO skbs keep their gso_type, gso_size and
  * segment count: the NSH frame of a GSO skb is segmented on transmission
  * by the kernel's NSH GSO handler (nsh_gso_segment, net/nsh: nsh.ko on
- * Debian, CONFIG_NET_NSH=m), which must be loaded: without it a device
- * that cannot take the super-packet whole drops it (see
- * Documentation/nsh.md, "GSO").
+ * Debian, CONFIG_NET_NSH=m). apsm.ko calls nsh_push()/nsh_pop() from that
+ * module, so it cannot load without it and the handler is always there
+ * (see Documentation/nsh.md, "GSO").
  */
 #ifndef _APSM_NSH_H
 #define _APSM_NSH_H
@@ -35,35 +35,27 @@
 #include <linux/skbuff.h>
 #include <linux/types.h>
 #include <linux/apsm.h>
+#include <net/nsh.h>
 
-#ifndef ETH_P_NSH
-#define ETH_P_NSH		0x894F
-#endif
-
-/* Base header: Ver(2) O(1) U(1) TTL(6) Length(6) | U(4) MDType(4) | NP(8) */
-#define APSM_NSH_VER_MASK	0xc000
-#define APSM_NSH_O_BIT		0x2000
-#define APSM_NSH_TTL_MASK	0x0fc0
-#define APSM_NSH_TTL_SHIFT	6
-#define APSM_NSH_LEN_MASK	0x003f
-#define APSM_NSH_MDTYPE_MASK	0x0f
-#define APSM_NSH_MDTYPE_2	0x2
-#define APSM_NSH_NP_ETHERNET	0x3
-#define APSM_NSH_TTL_MAX	63
-#define APSM_NSH_TTL_DEFAULT	63
-
-/* Context TLV header: MD Class(16) | Type(8) | U(1) Length(7), bytes */
-#define APSM_NSH_TLV_LEN_MASK	0x7f
+/* The base header, its fields and the MD type 2 context TLV header are the
+ * kernel's (include/net/nsh.h: struct nshhdr, struct nsh_md2_tlv,
+ * NSH_*_MASK, nsh_get_ttl() ...); push and pop are net/nsh's nsh_push()
+ * and nsh_pop(), which makes apsm.ko depend on nsh.ko by symbol (see
+ * Documentation/nsh.md, "GSO"). What follows is APSM's own.
+ */
+#define APSM_NSH_FLAG_O		0x2	/* O bit, in nsh_get_flags() (O U) */
+#define APSM_NSH_TTL_MAX	(NSH_TTL_MASK >> NSH_TTL_SHIFT)	/* 63 */
+#define APSM_NSH_TTL_DEFAULT	APSM_NSH_TTL_MAX
+#define APSM_NSH_TLV_LEN_MASK	0x7f	/* nsh_md2_tlv.length: U(1) Length(7) */
 /* IANA NSH MD Class registry, "Experimental" (0xFFF6-0xFFFE) */
 #define APSM_NSH_MD_CLASS	0xfff6
 #define APSM_NSH_TLV_PATH	0x01
 
-#define APSM_NSH_BASE_LEN	8	/* base + service path header */
-#define APSM_NSH_TLV_HDR_LEN	4
+#define APSM_NSH_TLV_HDR_LEN	4	/* sizeof(struct nsh_md2_tlv) */
 #define APSM_NSH_PATH_FIXED	8	/* origin(4) dir(1) n(1) reserved(2) */
 #define APSM_NSH_PATH_VLEN(n)	(APSM_NSH_PATH_FIXED + 4 * (n))
 /* Whole NSH header with a path of @n hops (a multiple of 4) */
-#define APSM_NSH_HDR_LEN(n)	(APSM_NSH_BASE_LEN + APSM_NSH_TLV_HDR_LEN + \
+#define APSM_NSH_HDR_LEN(n)	(NSH_BASE_HDR_LEN + APSM_NSH_TLV_HDR_LEN + \
 				 APSM_NSH_PATH_VLEN(n))
 #define APSM_NSH_HDR_MAX	APSM_NSH_HDR_LEN(APSM_PATH_MAX)
 /* What push adds to the frame: outer Ethernet + NSH */
@@ -110,8 +102,11 @@ enum apsm_nsh_reason {
 /* Encapsulate the plain frame @skb (ingress view, see above) in outer
  * Ethernet (@outer_dst, @outer_src, ETH_P_NSH) + NSH carrying @ctx.
  * Returns 0, -EINVAL for an invalid @ctx (n, si, spi, ttl, dir), -ENOMEM.
- * On error the skb is unchanged except possibly reallocated headroom, or
- * an 802.1Q tag already moved in-band; the caller still owns it.
+ * -EINVAL leaves the skb unchanged; after -ENOMEM its headers may be
+ * partly pushed (only a failed headroom allocation fails in practice:
+ * later steps find the room reserved). The caller still owns it either
+ * way and drops it. Push itself is net/nsh's nsh_push(), the outer
+ * header skb_eth_push().
  */
 int apsm_nsh_push(struct sk_buff *skb, const struct apsm_nsh_ctx *ctx,
 		  const u8 *outer_dst, const u8 *outer_src);
@@ -152,9 +147,12 @@ bool apsm_nsh_fits(const struct sk_buff *skb, unsigned int mtu);
  * @mtu: tell the inner packet's source, as a router would, with ICMP
  * "fragmentation needed" (IPv4 with DF; without DF nothing is sent) or
  * ICMPv6 "packet too big", carrying the MTU left for the inner packet
- * (@mtu minus NSH, inner Ethernet and tag). Works on a clone: @skb is not
- * changed (but cloned), the caller still drops and counts it. Best effort, rate-limited
- * by the stack's ICMP limits.
+ * (@mtu minus NSH, inner Ethernet and tag). Sent with icmp_ndo_send() /
+ * icmpv6_ndo_send(), the senders for code outside the IP receive path
+ * (no IP control block; a source NAT-ed by conntrack gets its error at
+ * the original address). Works on a clone: @skb is not changed (but
+ * cloned), the caller still drops and counts it. Best effort,
+ * rate-limited by the stack's ICMP limits.
  */
 void apsm_nsh_too_big(struct sk_buff *skb, unsigned int mtu);
 

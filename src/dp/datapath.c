@@ -56,21 +56,6 @@ static unsigned int apsm_dp_free(struct apsm_net *an, struct sk_buff *skb,
 	return NF_STOLEN;
 }
 
-/* The frame, ours to change and to keep (the hook returns NF_STOLEN
- * after this): a private copy of the skb head if someone else holds a
- * reference too. NULL (the reference dropped) when that fails.
- */
-static struct sk_buff *apsm_dp_own(struct sk_buff *skb)
-{
-	struct sk_buff *nskb;
-
-	if (likely(!skb_shared(skb)))
-		return skb;
-	nskb = skb_clone(skb, GFP_ATOMIC);
-	consume_skb(skb);
-	return nskb;
-}
-
 static void apsm_dp_ctx_from_flow(struct apsm_nsh_ctx *ctx,
 				  const struct apsm_rds_flow *f)
 {
@@ -343,7 +328,11 @@ unsigned int apsm_dp_continue(struct apsm_net *an, struct sk_buff *skb,
 {
 	if (!ctx->si)
 		return apsm_dp_egress(an, skb, ctx);
-	skb = apsm_dp_own(skb);
+	/* ours to change and to keep (the hook returns NF_STOLEN after
+	 * this): a clone if someone else holds a reference too; NULL (the
+	 * reference dropped) when that fails
+	 */
+	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (!skb) {
 		apsm_stats_inc(an, APSM_STATS_A_DROP_NOMEM);
 		return NF_STOLEN;
@@ -482,7 +471,11 @@ static unsigned int apsm_dp_steer(struct apsm_net *an, struct sk_buff *skb,
 {
 	static const u8 zero[ETH_ALEN];
 
-	skb = apsm_dp_own(skb);
+	/* ours to change and to keep (the hook returns NF_STOLEN after
+	 * this): a clone if someone else holds a reference too; NULL (the
+	 * reference dropped) when that fails
+	 */
+	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (!skb) {
 		apsm_stats_inc(an, APSM_STATS_A_DROP_NOMEM);
 		return NF_STOLEN;

@@ -15,25 +15,17 @@
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <net/icmp.h>
+#include <net/nsh.h>
 #include <net/route.h>
+#include <net/tun_proto.h>
 #include <asm/unaligned.h>
 
 #include "dp/nsh.h"
 
-/* Wire layout, all fields big endian. */
-struct apsm_nsh_base {
-	__be16 word0;		/* Ver O U TTL Length */
-	u8 mdtype;		/* U(4) MD type(4) */
-	u8 np;
-	__be32 sph;		/* SPI(24) SI(8) */
-} __packed;
-
-struct apsm_nsh_tlv {
-	__be16 md_class;
-	u8 type;
-	u8 len;			/* U(1) Length(7): value bytes, unpadded */
-} __packed;
-
+/* The base header (struct nshhdr) and the context TLV header (struct
+ * nsh_md2_tlv) are the kernel's, include/net/nsh.h. The value of APSM's
+ * path TLV, big endian: this fixed part, then n instance ids.
+ */
 struct apsm_nsh_path_fixed {
 	__be32 origin;
 	u8 dir;
@@ -41,11 +33,12 @@ struct apsm_nsh_path_fixed {
 	__be16 reserved;	/* zero on push, ignored on receive */
 } __packed;
 
-static_assert(sizeof(struct apsm_nsh_base) == APSM_NSH_BASE_LEN);
-static_assert(sizeof(struct apsm_nsh_tlv) == APSM_NSH_TLV_HDR_LEN);
+static_assert(offsetof(struct nshhdr, md2) == NSH_BASE_HDR_LEN);
+static_assert(sizeof(struct nsh_md2_tlv) == APSM_NSH_TLV_HDR_LEN);
 static_assert(sizeof(struct apsm_nsh_path_fixed) == APSM_NSH_PATH_FIXED);
 /* The whole header must fit the 6-bit Length field (words). */
-static_assert(APSM_NSH_HDR_MAX / 4 <= APSM_NSH_LEN_MASK);
+static_assert(APSM_NSH_HDR_MAX / 4 <= (NSH_LEN_MASK >> NSH_LEN_SHIFT));
+static_assert(APSM_NSH_HDR_MAX <= NSH_HDR_MAX_LEN);
 static_assert(APSM_NSH_PATH_VLEN(APSM_PATH_MAX) <= APSM_NSH_TLV_LEN_MASK);
 
 static const char *const apsm_nsh_reason_names[__APSM_NSH_E_MAX] = {
@@ -149,11 +142,10 @@ static int apsm_nsh_parse_path(const struct sk_buff *skb, unsigned int off,
 static int apsm_nsh_parse(const struct sk_buff *skb, struct apsm_nsh_ctx *ctx,
 			  unsigned int *hlenp)
 {
-	const struct apsm_nsh_base *nh;
-	struct apsm_nsh_base _nh;
+	const struct nshhdr *nh;
+	struct nshhdr _nh;
 	unsigned int hlen, off;
 	bool have_path = false;
-	u16 word0;
 	u32 sph;
 	u8 ttl;
 	int err;
@@ -161,36 +153,36 @@ static int apsm_nsh_parse(const struct sk_buff *skb, struct apsm_nsh_ctx *ctx,
 	memset(ctx, 0, sizeof(*ctx));
 	if (skb->protocol != htons(ETH_P_NSH))
 		return apsm_nsh_fail(ctx, APSM_NSH_E_NOT_NSH);
-	nh = skb_header_pointer(skb, 0, sizeof(_nh), &_nh);
+	/* the base header only: struct nshhdr also spans the MD1 context */
+	nh = skb_header_pointer(skb, 0, NSH_BASE_HDR_LEN, &_nh);
 	if (!nh)
 		return apsm_nsh_fail(ctx, APSM_NSH_E_TRUNCATED);
 
-	word0 = be16_to_cpu(nh->word0);
-	if (word0 & APSM_NSH_VER_MASK)
+	if (nsh_get_ver(nh))
 		return apsm_nsh_fail(ctx, APSM_NSH_E_VERSION);
-	if (word0 & APSM_NSH_O_BIT)
+	if (nsh_get_flags(nh) & APSM_NSH_FLAG_O)
 		return apsm_nsh_fail(ctx, APSM_NSH_E_OAM);
-	if ((nh->mdtype & APSM_NSH_MDTYPE_MASK) != APSM_NSH_MDTYPE_2)
+	if ((nh->mdtype & NSH_MDTYPE_MASK) != NSH_M_TYPE2)
 		return apsm_nsh_fail(ctx, APSM_NSH_E_MDTYPE);
-	if (nh->np != APSM_NSH_NP_ETHERNET)
+	if (nh->np != TUN_P_ETHERNET)
 		return apsm_nsh_fail(ctx, APSM_NSH_E_NEXT_PROTO);
-	hlen = (word0 & APSM_NSH_LEN_MASK) * 4;
-	if (hlen < APSM_NSH_BASE_LEN)
+	hlen = nsh_hdr_len(nh);
+	if (hlen < NSH_BASE_HDR_LEN)
 		return apsm_nsh_fail(ctx, APSM_NSH_E_LENGTH);
 	/* the header, then at least an inner Ethernet header */
 	if (skb->len < hlen + ETH_HLEN)
 		return apsm_nsh_fail(ctx, skb->len < hlen ?
 				     APSM_NSH_E_TRUNCATED : APSM_NSH_E_LENGTH);
-	ttl = (word0 & APSM_NSH_TTL_MASK) >> APSM_NSH_TTL_SHIFT;
-	sph = be32_to_cpu(nh->sph);
+	ttl = nsh_get_ttl(nh);
+	sph = be32_to_cpu(nh->path_hdr);
 
 	/* Context TLVs: each a 4-byte header and its value padded to 4
 	 * bytes, all inside Length. Unknown ones are skipped; the walk ends
 	 * after at most (252 - 8) / 4 TLVs.
 	 */
-	for (off = APSM_NSH_BASE_LEN; off < hlen;) {
-		const struct apsm_nsh_tlv *tlv;
-		struct apsm_nsh_tlv _tlv;
+	for (off = NSH_BASE_HDR_LEN; off < hlen;) {
+		const struct nsh_md2_tlv *tlv;
+		struct nsh_md2_tlv _tlv;
 		unsigned int vlen, tlen;
 
 		if (hlen - off < APSM_NSH_TLV_HDR_LEN)
@@ -198,7 +190,7 @@ static int apsm_nsh_parse(const struct sk_buff *skb, struct apsm_nsh_ctx *ctx,
 		tlv = skb_header_pointer(skb, off, sizeof(_tlv), &_tlv);
 		if (!tlv)
 			return apsm_nsh_fail(ctx, APSM_NSH_E_TRUNCATED);
-		vlen = tlv->len & APSM_NSH_TLV_LEN_MASK;
+		vlen = tlv->length & APSM_NSH_TLV_LEN_MASK;
 		tlen = APSM_NSH_TLV_HDR_LEN + round_up(vlen, 4);
 		if (tlen > hlen - off)
 			return apsm_nsh_fail(ctx, APSM_NSH_E_TLV_OVERRUN);
@@ -218,8 +210,8 @@ static int apsm_nsh_parse(const struct sk_buff *skb, struct apsm_nsh_ctx *ctx,
 	if (!have_path)
 		return apsm_nsh_fail(ctx, APSM_NSH_E_NO_PATH);
 
-	ctx->spi = sph >> 8;
-	ctx->si = sph & 0xff;
+	ctx->spi = (sph & NSH_SPI_MASK) >> NSH_SPI_SHIFT;
+	ctx->si = (sph & NSH_SI_MASK) >> NSH_SI_SHIFT;
 	ctx->ttl = ttl;
 	if (ctx->si > ctx->n)
 		return apsm_nsh_fail(ctx, APSM_NSH_E_SI);
@@ -251,9 +243,14 @@ int apsm_nsh_pop(struct sk_buff *skb, struct apsm_nsh_ctx *ctx)
 	/* parse saw hlen + ETH_HLEN bytes: failing here is allocation */
 	if (!pskb_may_pull(skb, hlen + ETH_HLEN))
 		return apsm_nsh_fail(ctx, APSM_NSH_E_NOMEM);
+	/* net/nsh: pulls the NSH header (rcsum), mac header = network
+	 * header = the inner Ethernet header, mac_len 0, protocol ETH_P_TEB;
+	 * what parse accepted it takes, it changes nothing when it fails
+	 */
+	if (nsh_pop(skb))
+		return apsm_nsh_fail(ctx, APSM_NSH_E_NOMEM);
 
-	skb_pull_rcsum(skb, hlen);
-	skb_reset_mac_header(skb);
+	/* the inner frame as if received: data after its Ethernet header */
 	proto = eth_hdr(skb)->h_proto;
 	skb_pull_rcsum(skb, ETH_HLEN);
 	skb_reset_network_header(skb);
@@ -264,22 +261,23 @@ int apsm_nsh_pop(struct sk_buff *skb, struct apsm_nsh_ctx *ctx)
 	return 0;
 }
 
-static void apsm_nsh_build(u8 *p, const struct apsm_nsh_ctx *ctx, u8 ttl)
+/* The NSH header of @ctx, @hlen bytes, into @nh (zeroed by the caller). */
+static void apsm_nsh_build(struct nshhdr *nh, unsigned int hlen,
+			   const struct apsm_nsh_ctx *ctx, u8 ttl)
 {
-	struct apsm_nsh_base *nh = (struct apsm_nsh_base *)p;
-	struct apsm_nsh_tlv *tlv = (struct apsm_nsh_tlv *)(nh + 1);
-	struct apsm_nsh_path_fixed *pf = (struct apsm_nsh_path_fixed *)(tlv + 1);
+	struct nsh_md2_tlv *tlv = &nh->md2;
+	struct apsm_nsh_path_fixed *pf = (void *)tlv->md_value;
 	__be32 *ids = (__be32 *)(pf + 1);
 	unsigned int i;
 
-	nh->word0 = cpu_to_be16(ttl << APSM_NSH_TTL_SHIFT |
-				APSM_NSH_HDR_LEN(ctx->n) / 4);
-	nh->mdtype = APSM_NSH_MDTYPE_2;
-	nh->np = APSM_NSH_NP_ETHERNET;
-	nh->sph = cpu_to_be32(ctx->spi << 8 | ctx->si);
+	nsh_set_flags_ttl_len(nh, 0, ttl, hlen);
+	nh->mdtype = NSH_M_TYPE2;
+	nh->np = TUN_P_ETHERNET;	/* nsh_push() sets it again */
+	nh->path_hdr = cpu_to_be32(ctx->spi << NSH_SPI_SHIFT |
+				   ctx->si << NSH_SI_SHIFT);
 	tlv->md_class = cpu_to_be16(APSM_NSH_MD_CLASS);
 	tlv->type = APSM_NSH_TLV_PATH;
-	tlv->len = APSM_NSH_PATH_VLEN(ctx->n);
+	tlv->length = APSM_NSH_PATH_VLEN(ctx->n);
 	pf->origin = cpu_to_be32(ctx->origin);
 	pf->dir = ctx->dir;
 	pf->n = ctx->n;
@@ -291,11 +289,13 @@ static void apsm_nsh_build(u8 *p, const struct apsm_nsh_ctx *ctx, u8 ttl)
 int apsm_nsh_push(struct sk_buff *skb, const struct apsm_nsh_ctx *ctx,
 		  const u8 *outer_dst, const u8 *outer_src)
 {
+	union {
+		struct nshhdr nh;
+		u8 bytes[APSM_NSH_HDR_MAX];
+	} hdr;
 	u8 ttl = ctx->ttl ?: APSM_NSH_TTL_DEFAULT;
 	unsigned int hlen, inner_mac, room;
 	bool tagged = skb_vlan_tag_present(skb);
-	struct ethhdr *eth;
-	u8 *nh;
 
 	if (!ctx->n || ctx->n > APSM_PATH_MAX || ctx->si > ctx->n ||
 	    ctx->spi > APSM_SPI_MAX || ttl > APSM_NSH_TTL_MAX ||
@@ -307,8 +307,9 @@ int apsm_nsh_push(struct sk_buff *skb, const struct apsm_nsh_ctx *ctx,
 	inner_mac = -skb_mac_offset(skb);
 	hlen = APSM_NSH_HDR_LEN(ctx->n);
 
-	/* One headroom check for everything pushed below, which then cannot
-	 * fail; it also unshares a cloned header before we write into it.
+	/* One headroom check for everything pushed below, so the kernel
+	 * helpers' own skb_cow_head() calls find the room and cannot fail;
+	 * it also unshares a cloned header before we write into it.
 	 */
 	room = inner_mac + (tagged ? VLAN_HLEN : 0) + hlen + ETH_HLEN;
 	if (skb_cow_head(skb, room))
@@ -320,33 +321,36 @@ int apsm_nsh_push(struct sk_buff *skb, const struct apsm_nsh_ctx *ctx,
 
 	/* An offloaded tag is part of the original frame: write it in-band
 	 * after the MACs, or it would tag the outer header on transmission.
+	 * The 12 MAC bytes move by 4 (an even offset): the sum changes by
+	 * the tag alone.
 	 */
 	if (tagged) {
 		struct vlan_ethhdr *veth;
 
-		__skb_push(skb, VLAN_HLEN);
-		memmove(skb->data, skb->data + VLAN_HLEN, 2 * ETH_ALEN);
+		skb_reset_mac_header(skb);
+		if (__vlan_insert_tag(skb, skb->vlan_proto,
+				      skb_vlan_tag_get(skb)))
+			return -ENOMEM;
 		veth = (struct vlan_ethhdr *)skb->data;
-		veth->h_vlan_proto = skb->vlan_proto;
-		veth->h_vlan_TCI = htons(skb_vlan_tag_get(skb));
 		skb_postpush_rcsum(skb, &veth->h_vlan_proto, VLAN_HLEN);
 		__vlan_hwaccel_clear_tag(skb);
 	}
 
-	nh = __skb_push(skb, hlen);
-	apsm_nsh_build(nh, ctx, ttl);
-	skb_postpush_rcsum(skb, nh, hlen);
-	skb_reset_network_header(skb);
-
-	/* The outer Ethernet header: pushed, written, data back at NSH. */
-	eth = __skb_push(skb, ETH_HLEN);
-	ether_addr_copy(eth->h_dest, outer_dst);
-	ether_addr_copy(eth->h_source, outer_src);
-	eth->h_proto = htons(ETH_P_NSH);
+	/* net/nsh's push: NP Ethernet since mac_len != 0 (the inner
+	 * Ethernet header); afterwards mac header = network header = NSH,
+	 * protocol ETH_P_NSH
+	 */
 	skb_reset_mac_header(skb);
-	__skb_pull(skb, ETH_HLEN);
-	skb->mac_len = ETH_HLEN;
-	skb->protocol = htons(ETH_P_NSH);
+	skb->mac_len = inner_mac + (tagged ? VLAN_HLEN : 0);
+	memset(&hdr, 0, sizeof(hdr));
+	apsm_nsh_build(&hdr.nh, hlen, ctx, ttl);
+	if (nsh_push(skb, &hdr.nh))
+		return -ENOMEM;
+
+	/* The outer Ethernet header, then data back at NSH (ingress view). */
+	if (skb_eth_push(skb, outer_dst, outer_src))
+		return -ENOMEM;
+	skb_pull_rcsum(skb, ETH_HLEN);
 	return 0;
 }
 
@@ -382,7 +386,9 @@ void apsm_nsh_too_big(struct sk_buff *skb, unsigned int mtu)
 	if (mtu <= overhead)
 		goto out;
 	mtu -= overhead;
-	/* as if the stack had just received it: no IP control block yet */
+	/* as if the stack had just received it: no IP control block yet
+	 * (the *_ndo_send() variants below do not read one either)
+	 */
 	memset(c->cb, 0, sizeof(c->cb));
 	c->pkt_type = PACKET_HOST;
 	skb_reset_network_header(c);
@@ -394,59 +400,53 @@ void apsm_nsh_too_big(struct sk_buff *skb, unsigned int mtu)
 		iph = ip_hdr(c);
 		if (iph->version != 4 || !(iph->frag_off & htons(IP_DF)))
 			goto out;
-		/* icmp_send() needs the route the packet would take */
+		/* the ICMP sender needs the route the packet would take */
 		if (ip_route_input_noref(c, iph->daddr, iph->saddr, iph->tos,
 					 c->dev))
 			goto out;
-		icmp_send(c, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
+		icmp_ndo_send(c, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+			      htonl(mtu));
 	} else if (IS_ENABLED(CONFIG_IPV6) &&
 		   c->protocol == htons(ETH_P_IPV6)) {
 		if (!pskb_may_pull(c, sizeof(struct ipv6hdr)))
 			goto out;
-		icmpv6_send(c, ICMPV6_PKT_TOOBIG, 0, mtu);
+		icmpv6_ndo_send(c, ICMPV6_PKT_TOOBIG, 0, mtu);
 	}
 out:
 	kfree_skb(c);
 }
 
-/* Replace @len bytes at @p (an even offset from skb->data, inside the
- * linear, writable header) keeping a CHECKSUM_COMPLETE sum right.
- */
-static void apsm_nsh_rewrite(struct sk_buff *skb, void *p, const void *val,
-			     unsigned int len)
-{
-	skb_postpull_rcsum(skb, p, len);
-	memcpy(p, val, len);
-	skb_postpush_rcsum(skb, p, len);
-}
-
 int apsm_nsh_dec_ttl(struct sk_buff *skb)
 {
-	struct apsm_nsh_base *nh;
-	__be16 word0;
-	u16 w;
+	struct nshhdr *nh;
+	u8 ttl;
 
-	if (skb_ensure_writable(skb, sizeof(*nh)))
+	if (skb_ensure_writable(skb, NSH_BASE_HDR_LEN))
 		return -ENOMEM;
-	nh = (struct apsm_nsh_base *)skb->data;
-	w = be16_to_cpu(nh->word0);
-	if (((w & APSM_NSH_TTL_MASK) >> APSM_NSH_TTL_SHIFT) <= 1)
+	nh = (struct nshhdr *)skb->data;
+	ttl = nsh_get_ttl(nh);
+	if (ttl <= 1)
 		return -ELOOP;
-	word0 = cpu_to_be16(w - (1 << APSM_NSH_TTL_SHIFT));
-	apsm_nsh_rewrite(skb, &nh->word0, &word0, sizeof(word0));
+	/* keep a CHECKSUM_COMPLETE sum right: out with the old word, in
+	 * with the new
+	 */
+	skb_postpull_rcsum(skb, &nh->ver_flags_ttl_len, 2);
+	nsh_set_flags_and_ttl(nh, nsh_get_flags(nh), ttl - 1);
+	skb_postpush_rcsum(skb, &nh->ver_flags_ttl_len, 2);
 	return 0;
 }
 
 int apsm_nsh_set_si(struct sk_buff *skb, u8 si)
 {
-	struct apsm_nsh_base *nh;
-	__be32 sph;
+	struct nshhdr *nh;
 
-	if (skb_ensure_writable(skb, sizeof(*nh)))
+	if (skb_ensure_writable(skb, NSH_BASE_HDR_LEN))
 		return -ENOMEM;
-	nh = (struct apsm_nsh_base *)skb->data;
-	sph = cpu_to_be32((be32_to_cpu(nh->sph) & ~0xffU) | si);
-	apsm_nsh_rewrite(skb, &nh->sph, &sph, sizeof(sph));
+	nh = (struct nshhdr *)skb->data;
+	skb_postpull_rcsum(skb, &nh->path_hdr, sizeof(nh->path_hdr));
+	nh->path_hdr = (nh->path_hdr & ~htonl(NSH_SI_MASK)) |
+		       htonl(si << NSH_SI_SHIFT);
+	skb_postpush_rcsum(skb, &nh->path_hdr, sizeof(nh->path_hdr));
 	return 0;
 }
 

@@ -127,6 +127,12 @@ static int apsm_parse_ports(const struct sk_buff *skb, unsigned int off,
  * On APSM_PARSE_OK, @*off is the L4 header and @*proto its protocol; on
  * APSM_PARSE_FRAG (a non-first fragment) @*proto is the fragment's next
  * header. More than APSM_IPV6_EXTHDR_MAX extension headers is malformed.
+ *
+ * The per-header rules are the kernel's (ipv6_ext_hdr(), ipv6_optlen(),
+ * ipv6_authlen(), struct frag_hdr); the walk is not ipv6_skip_exthdr():
+ * that one has no header limit, walks to skb->len instead of the payload
+ * length, and returns -1 both for a truncated header and for "no next
+ * header" (Documentation/datapath.md, "IPv6 extension headers").
  */
 static int apsm_ipv6_walk(const struct sk_buff *skb, unsigned int *off,
 			  unsigned int end, u8 *proto, u8 *frag)
@@ -135,17 +141,11 @@ static int apsm_ipv6_walk(const struct sk_buff *skb, unsigned int *off,
 	u8 nexthdr = *proto;
 
 	for (hops = 0;; hops++) {
-		u8 _h[8];
-		const u8 *h;
+		const struct ipv6_opt_hdr *hp;
+		struct frag_hdr _h;	/* 8 bytes, the smallest header */
 
-		switch (nexthdr) {
-		case NEXTHDR_HOP:
-		case NEXTHDR_ROUTING:
-		case NEXTHDR_DEST:
-		case NEXTHDR_AUTH:
-		case NEXTHDR_FRAGMENT:
-			break;
-		default:	/* an upper layer, ESP or "no next header" */
+		/* an upper layer, ESP or "no next header" (no payload) */
+		if (!ipv6_ext_hdr(nexthdr) || nexthdr == NEXTHDR_NONE) {
 			*off = o;
 			*proto = nexthdr;
 			return APSM_PARSE_OK;
@@ -155,12 +155,12 @@ static int apsm_ipv6_walk(const struct sk_buff *skb, unsigned int *off,
 		/* every extension header is at least 8 bytes long */
 		if (o > end || end - o < sizeof(_h))
 			return APSM_PARSE_MALFORMED;
-		h = skb_header_pointer(skb, o, sizeof(_h), _h);
-		if (!h)
+		hp = skb_header_pointer(skb, o, sizeof(_h), &_h);
+		if (!hp)
 			return APSM_PARSE_MALFORMED;
 
 		if (nexthdr == NEXTHDR_FRAGMENT) {
-			const struct frag_hdr *fh = (const struct frag_hdr *)h;
+			const struct frag_hdr *fh = (const struct frag_hdr *)hp;
 
 			len = sizeof(*fh);
 			if (fh->frag_off & htons(IP6_OFFSET)) {
@@ -172,13 +172,13 @@ static int apsm_ipv6_walk(const struct sk_buff *skb, unsigned int *off,
 			/* offset 0: first fragment, or an atomic one */
 			*frag = APSM_FRAG_FIRST;
 		} else if (nexthdr == NEXTHDR_AUTH) {
-			len = (h[1] + 2) * 4;
+			len = ipv6_authlen(hp);
 		} else {
-			len = (h[1] + 1) * 8;
+			len = ipv6_optlen(hp);
 		}
 		if (len > end - o)
 			return APSM_PARSE_MALFORMED;
-		nexthdr = h[0];
+		nexthdr = hp->nexthdr;
 		o += len;
 	}
 }
