@@ -7,9 +7,9 @@
  *
  * This file: command line, start-up, the event loop (netlink, UDP,
  * signals, timers: heartbeats, anti-entropy, snapshot retries) and the
- * stats file. The work is in apsmd_kern.c (kernel), apsmd_peer.c (UDP),
- * apsmd_sync.c (RDS replication), apsmd_memb.c (membership) and
- * apsmd_inv.c (instance inventory). SIGUSR1 prints counters, SIGHUP
+ * stats file. The work is in kern.c (kernel), peer.c (UDP),
+ * sync.c (RDS replication), memb.c (membership) and
+ * inv.c (instance inventory). SIGUSR1 prints counters, SIGHUP
  * reloads the peer list, SIGTERM/SIGINT exit.
  */
 #define _GNU_SOURCE

@@ -13,7 +13,7 @@
  * total, records), installs it and, once all records of that generation
  * arrived, deletes that node's instances missing from it.
  *
- * Dead nodes, on a kernel without peer states (apsmd_memb.c): their
+ * Dead nodes, on a kernel without peer states (memb.c): their
  * instances are set down here (remembering the state their owner
  * announced) and set back when the node is heard again.
  */
