@@ -105,6 +105,7 @@ static void kernel_error(const struct nlmsghdr *nlh, int err)
 
 static int nl_send(struct nlmsghdr *nlh)
 {
+	last_kernel_err = 0;
 	if (mnl_socket_sendto(nl.sk, nlh, nlh->nlmsg_len) < 0) {
 		ctl_seterr("netlink send: %s", strerror(errno));
 		return -1;
@@ -233,6 +234,11 @@ err:
 	mnl_socket_close(nl.sk);
 	nl.sk = NULL;
 	return -1;
+}
+
+int nl_errno(void)
+{
+	return last_kernel_err;
 }
 
 void nl_close(void)
@@ -428,14 +434,16 @@ int nl_dump(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg)
 	return ret;
 }
 
-int nl_join(const char *group)
+/* ------------------------------------------------------------ multicast */
+
+static int mc_join(struct mnl_socket *sk, const char *group)
 {
 	unsigned int i;
 
 	for (i = 0; i < nl.n_grps; i++) {
 		if (strcmp(nl.grps[i].name, group))
 			continue;
-		if (mnl_socket_setsockopt(nl.sk, NETLINK_ADD_MEMBERSHIP,
+		if (mnl_socket_setsockopt(sk, NETLINK_ADD_MEMBERSHIP,
 					  &nl.grps[i].id,
 					  sizeof(nl.grps[i].id)) < 0) {
 			ctl_seterr("cannot join multicast group \"%s\": %s",
@@ -448,18 +456,21 @@ int nl_join(const char *group)
 	return -1;
 }
 
-int nl_listen(nl_msg_cb cb, void (*lost)(void *arg), void *arg)
+/* Receive on sk, feeding the family's messages to cb; an overrun calls
+ * lost and goes on. Blocking: forever (-1 on an error or when cb fails);
+ * otherwise until nothing is queued (0).
+ */
+static int mc_recv(struct mnl_socket *sk, char *buf, bool blocking,
+		   nl_msg_cb cb, void (*lost)(void *arg), void *arg)
 {
-	struct timeval tv = { 0 };
 	ssize_t n;
 
-	setsockopt(mnl_socket_get_fd(nl.sk), SOL_SOCKET, SO_RCVTIMEO, &tv,
-		   sizeof(tv));
 	for (;;) {
 		const struct nlmsghdr *r;
 		int len;
 
-		n = mnl_socket_recvfrom(nl.sk, nl.rbuf, NL_BUF_SIZE);
+		n = recv(mnl_socket_get_fd(sk), buf, NL_BUF_SIZE,
+			 blocking ? 0 : MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -468,11 +479,13 @@ int nl_listen(nl_msg_cb cb, void (*lost)(void *arg), void *arg)
 					lost(arg);
 				continue;
 			}
+			if (!blocking && (errno == EAGAIN || errno == EWOULDBLOCK))
+				return 0;
 			ctl_seterr("netlink receive: %s", strerror(errno));
 			return -1;
 		}
 		len = n;
-		for (r = (const struct nlmsghdr *)nl.rbuf; mnl_nlmsg_ok(r, len);
+		for (r = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(r, len);
 		     r = mnl_nlmsg_next(r, &len)) {
 			if (r->nlmsg_type != nl.family)
 				continue;
@@ -480,6 +493,63 @@ int nl_listen(nl_msg_cb cb, void (*lost)(void *arg), void *arg)
 				return -1;
 		}
 	}
+}
+
+int nl_join(const char *group)
+{
+	return mc_join(nl.sk, group);
+}
+
+int nl_listen(nl_msg_cb cb, void (*lost)(void *arg), void *arg)
+{
+	struct timeval tv = { 0 };
+
+	setsockopt(mnl_socket_get_fd(nl.sk), SOL_SOCKET, SO_RCVTIMEO, &tv,
+		   sizeof(tv));
+	return mc_recv(nl.sk, nl.rbuf, true, cb, lost, arg);
+}
+
+int nl_mc_open(struct nl_mc *mc, const char *const *groups, int rcvbuf)
+{
+	if (!nl.sk) {
+		ctl_seterr("internal error: nl_mc_open before nl_open");
+		return -1;
+	}
+	mc->buf = malloc(NL_BUF_SIZE);
+	mc->sk = mnl_socket_open(NETLINK_GENERIC);
+	if (!mc->buf || !mc->sk ||
+	    mnl_socket_bind(mc->sk, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ctl_seterr("netlink socket: %s", strerror(errno));
+		goto err;
+	}
+	mc->fd = mnl_socket_get_fd(mc->sk);
+	if (rcvbuf > 0 &&
+	    setsockopt(mc->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		setsockopt(mc->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			   sizeof(rcvbuf));
+	for (; *groups; groups++)
+		if (mc_join(mc->sk, *groups))
+			goto err;
+	return 0;
+err:
+	nl_mc_close(mc);
+	return -1;
+}
+
+int nl_mc_read(struct nl_mc *mc, nl_msg_cb cb, void (*lost)(void *arg),
+	       void *arg)
+{
+	return mc_recv(mc->sk, mc->buf, false, cb, lost, arg);
+}
+
+void nl_mc_close(struct nl_mc *mc)
+{
+	if (mc->sk)
+		mnl_socket_close(mc->sk);
+	free(mc->buf);
+	memset(mc, 0, sizeof(*mc));
+	mc->fd = -1;
 }
 
 /* ------------------------------------------------------------ parsing */

@@ -38,6 +38,12 @@ typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *arg);
  */
 int nl_request(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg);
 
+/* The errno (positive) of the kernel's refusal of the last request or
+ * dump; 0 if it did not fail, or failed for another reason (send,
+ * receive). Compare it with EEXIST etc., never the message text.
+ */
+int nl_errno(void);
+
 /* Run a dump to completion, restarting it (at most NL_DUMP_RETRIES
  * times) if the kernel flags it inconsistent; only then feed each message
  * of the complete dump to cb. 0 or -1.
@@ -52,6 +58,24 @@ int nl_join(const char *group);
  * receive error or when cb fails.
  */
 int nl_listen(nl_msg_cb cb, void (*lost)(void *arg), void *arg);
+
+/* A listening socket of its own (after nl_open), so that requests on the
+ * main socket never swallow notifications: joins every group named in
+ * groups (NULL-terminated); rcvbuf bytes of receive buffer (0: default).
+ * nl_mc_read() feeds what is queued to cb (the family's messages only),
+ * calls lost on an overrun, and returns 0 once drained (never blocks;
+ * poll mc->fd), -1 on an error or when cb fails.
+ */
+struct nl_mc {
+	struct mnl_socket *sk;
+	int fd;
+	char *buf;
+};
+
+int nl_mc_open(struct nl_mc *mc, const char *const *groups, int rcvbuf);
+int nl_mc_read(struct nl_mc *mc, nl_msg_cb cb, void (*lost)(void *arg),
+	       void *arg);
+void nl_mc_close(struct nl_mc *mc);
 
 /* ---- parsing ---- */
 
