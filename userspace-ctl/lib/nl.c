@@ -36,8 +36,8 @@ static struct {
 
 struct ext_ack {
 	const char *msg;
-	bool miss;
-	uint32_t miss_type;
+	bool miss, miss_nest, offs;
+	uint32_t miss_type, miss_off, off;
 };
 
 static int ext_ack_attr(const struct nlattr *a, void *data)
@@ -53,6 +53,18 @@ static int ext_ack_attr(const struct nlattr *a, void *data)
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
 			ea->miss = true;
 			ea->miss_type = mnl_attr_get_u32(a);
+		}
+		break;
+	case NLMSGERR_ATTR_MISS_NEST:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+			ea->miss_nest = true;
+			ea->miss_off = mnl_attr_get_u32(a);
+		}
+		break;
+	case NLMSGERR_ATTR_OFFS:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+			ea->offs = true;
+			ea->off = mnl_attr_get_u32(a);
 		}
 		break;
 	}
@@ -80,25 +92,109 @@ static void ext_ack_parse(const struct nlmsghdr *nlh, struct ext_ack *ea)
 	mnl_attr_parse(nlh, off, ext_ack_attr, ea);
 }
 
-/* Turn an error reply into ctl_error(): strerror plus the extack text. */
+static nl_attr_namer attr_namer;
+
+void nl_set_attr_namer(nl_attr_namer namer)
+{
+	attr_namer = namer;
+}
+
+/* Walk the attributes in [p, end) (a message's or a nest's payload) to
+ * the one starting at or enclosing byte off of req; nest is the type of
+ * the nest they are in (0: top level).
+ */
+static int attr_at(const struct nlmsghdr *req, const char *p, const char *end,
+		   uint32_t off, uint16_t nest, uint16_t *pnest,
+		   uint16_t *ptype)
+{
+	const char *base = (const char *)req, *at = base + off;
+
+	while (p + sizeof(struct nlattr) <= end) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		const char *next = p + MNL_ALIGN(a->nla_len);
+
+		if (a->nla_len < sizeof(*a) || p + a->nla_len > end)
+			return -1;
+		if (at == p) {
+			*pnest = nest;
+			*ptype = mnl_attr_get_type(a);
+			return 0;
+		}
+		if (at > p && at < p + a->nla_len)
+			return attr_at(req, p + MNL_ATTR_HDRLEN, p + a->nla_len,
+				       off, mnl_attr_get_type(a), pnest, ptype);
+		p = next;
+	}
+	return -1;
+}
+
+int nl_attr_at(const struct nlmsghdr *req, uint32_t off, uint16_t *nest,
+	       uint16_t *type)
+{
+	const char *p = (const char *)req + NLMSG_HDRLEN + GENL_HDRLEN;
+
+	if (!req || off < NLMSG_HDRLEN + GENL_HDRLEN || off >= req->nlmsg_len)
+		return -1;
+	return attr_at(req, p, (const char *)req + req->nlmsg_len, off, 0,
+		       nest, type);
+}
+
+/* The CLI keyword of attribute type in nest, or NULL. */
+static const char *keyword(uint16_t nest, uint16_t type)
+{
+	return attr_namer ? attr_namer(nest, type) : NULL;
+}
+
+void nl_error_text(const struct nlmsghdr *err_msg, int err,
+		   const struct nlmsghdr *req, char *buf, size_t len)
+{
+	struct ext_ack ea;
+	const char *kw = NULL, *hint = "";
+	uint16_t nest = 0, type;
+
+	ext_ack_parse(err_msg, &ea);
+	if (err == EPERM)
+		hint = " (needs CAP_NET_ADMIN)";
+	if (ea.miss) {
+		/* The nest it is missing from: at miss_off of the request
+		 * (none: a top-level attribute).
+		 */
+		if (!ea.miss_nest || !nl_attr_at(req, ea.miss_off, &nest, &type))
+			kw = keyword(ea.miss_nest ? type : 0, ea.miss_type);
+		if (kw)
+			snprintf(buf, len, "%s: missing %s", strerror(err), kw);
+		else if (ea.msg)
+			snprintf(buf, len, "%s: %s", strerror(err), ea.msg);
+		else
+			snprintf(buf, len, "%s: missing attribute %u",
+				 strerror(err), ea.miss_type);
+		return;
+	}
+	if (ea.offs && !nl_attr_at(req, ea.off, &nest, &type))
+		kw = keyword(nest, type);
+	if (ea.msg && kw)
+		snprintf(buf, len, "%s: %s (%s)", strerror(err), ea.msg, kw);
+	else if (ea.msg)
+		snprintf(buf, len, "%s: %s", strerror(err), ea.msg);
+	else if (kw)
+		snprintf(buf, len, "%s: bad %s", strerror(err), kw);
+	else
+		snprintf(buf, len, "%s%s", strerror(err), hint);
+}
+
+/* Turn an error reply into ctl_error(): strerror plus the extack text,
+ * attributes named by their CLI keyword (nl_set_attr_namer).
+ */
 static int last_kernel_err;
 
 static void kernel_error(const struct nlmsghdr *nlh, int err)
 {
-	struct ext_ack ea;
-	const char *hint = "";
+	char buf[512];
 
 	last_kernel_err = err;
-	ext_ack_parse(nlh, &ea);
-	if (err == EPERM)
-		hint = " (needs CAP_NET_ADMIN)";
-	if (ea.msg)
-		ctl_seterr("%s: %s", strerror(err), ea.msg);
-	else if (ea.miss)
-		ctl_seterr("%s: missing attribute %u", strerror(err),
-			   ea.miss_type);
-	else
-		ctl_seterr("%s%s", strerror(err), hint);
+	nl_error_text(nlh, err, (const struct nlmsghdr *)nl.sbuf, buf,
+		      sizeof(buf));
+	ctl_seterr("%s", buf);
 }
 
 /* ------------------------------------------------------------ socket */

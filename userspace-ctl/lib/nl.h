@@ -44,6 +44,26 @@ int nl_request(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg);
  */
 int nl_errno(void);
 
+/* Name attribute type of nest (nest 0: a top-level attribute, type then
+ * an object) for error messages, or NULL when it has no name. apsmctl
+ * installs its CLI keywords ("id", not APSM_INSTANCE_A_ID).
+ */
+typedef const char *(*nl_attr_namer)(uint16_t nest, uint16_t type);
+void nl_set_attr_namer(nl_attr_namer namer);
+
+/* The attribute at byte off of the request req (an extack offset): its
+ * type and the type of the nest it is in (0: top level). 0 or -1.
+ */
+int nl_attr_at(const struct nlmsghdr *req, uint32_t off, uint16_t *nest,
+	       uint16_t *type);
+
+/* The text for the kernel's refusal err_msg (NLMSG_ERROR or NLMSG_DONE,
+ * errno err) of request req: strerror, then the extack message; a missing
+ * or offending attribute named through the namer when it has a name.
+ */
+void nl_error_text(const struct nlmsghdr *err_msg, int err,
+		   const struct nlmsghdr *req, char *buf, size_t len);
+
 /* Run a dump to completion, restarting it (at most NL_DUMP_RETRIES
  * times) if the kernel flags it inconsistent; only then feed each message
  * of the complete dump to cb. 0 or -1.

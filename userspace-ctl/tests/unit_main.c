@@ -12,6 +12,7 @@ int main(void)
 	test_args();
 	test_json();
 	test_apsmd_wire();
+	test_nlerr();
 	printf("%u passed, %u failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }
