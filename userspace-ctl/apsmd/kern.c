@@ -13,13 +13,19 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "apsmd.h"
 #include "args.h"
 #include "flow.h"
 #include "nl.h"
 
+#include "core.h"
+#include "kern.h"
+
 static struct nl_mc mc = { .fd = -1 };
 static uint32_t fabric_ifindex;
+static const struct apsmd_conf *conf;
+static const struct kern_ops *ops;
+
+static int mc_open(void);
 
 /* The kernel refused the last request with errno e. */
 static bool kerr_is(int e)
@@ -70,12 +76,12 @@ int apsmd_kern_peer_state(uint32_t id, uint8_t state)
 	return 0;
 }
 
-int apsmd_kern_peer_repl(const struct apsmd_pstate *p, uint64_t now_ms)
+int apsmd_kern_peer_repl(uint32_t id, const struct kern_repl *p)
 {
 	struct nlmsghdr *nlh = nl_msg(APSM_CMD_PEER_SET, 0);
 	struct nlattr *nest = mnl_attr_nest_start(nlh, APSM_A_PEER), *r;
 
-	mnl_attr_put_u32(nlh, APSM_PEER_A_ID, p->id);
+	mnl_attr_put_u32(nlh, APSM_PEER_A_ID, id);
 	r = mnl_attr_nest_start(nlh, APSM_PEER_A_REPL);
 	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_UPDATES_TX, p->tx_entries);
 	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_UPDATES_RX, p->rx_entries);
@@ -84,22 +90,23 @@ int apsmd_kern_peer_repl(const struct apsmd_pstate *p, uint64_t now_ms)
 	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_AUTH_FAIL, p->auth_fail);
 	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_REPLAY, p->replayed);
 	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_RESYNC, p->resyncs);
-	if (p->last_rx_ms)
+	if (p->heard)
 		mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_LAST_RX_MS,
-				 now_ms - p->last_rx_ms);
+				 p->last_rx_ago_ms);
 	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_LAG_MS, p->lag_ms);
 	mnl_attr_nest_end(nlh, r);
 	mnl_attr_nest_end(nlh, nest);
 	return nl_request(nlh, NULL, NULL) ? -1 : 0;
 }
 
-int apsmd_kern_setup(void)
+int apsmd_kern_setup(const struct apsmd_conf *c, const struct kern_ops *o)
 {
-	const struct apsmd_conf *c = &apsmd.conf;
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
 	unsigned int i;
 
+	conf = c;
+	ops = o;
 	fabric_ifindex = if_nametoindex(c->fabric_dev);
 	if (!fabric_ifindex) {
 		apsmd_log("FabricDevice %s: %s", c->fabric_dev, strerror(errno));
@@ -126,7 +133,12 @@ int apsmd_kern_setup(void)
 	for (i = 0; i < c->n_peers; i++)
 		if (apsmd_kern_peer_add(&c->peers[i]))
 			return -1;
-	return 0;
+	return mc_open();
+}
+
+int apsmd_kern_fd(void)
+{
+	return mc.fd;
 }
 
 /* ------------------------------------------------------------ flows */
@@ -193,11 +205,11 @@ void apsmd_kern_install(const struct apsmd_flow *f, unsigned int n)
 		mnl_attr_nest_end(nlh, nest);
 	}
 	if (nl_request(nlh, NULL, NULL)) {
-		apsmd.c.install_fail++;
+		apsmd_ctr.install_fail++;
 		apsmd_log("flow install (%u entries): %s", n, ctl_error());
 		return;
 	}
-	apsmd.c.received += n;
+	apsmd_ctr.received += n;
 }
 
 struct flow_dump {
@@ -211,7 +223,7 @@ static int flow_dump_one(const struct nlattr *nest, void *arg)
 	struct apsmd_flow f;
 
 	if (flow_from_nest(nest, &f)) {
-		apsmd.c.bad_format++;
+		apsmd_ctr.bad_format++;
 		return 0;
 	}
 	f.op = APSM_RDS_OP_NEW;
@@ -398,12 +410,12 @@ int apsmd_kern_inst_del(uint32_t id)
  * buffer is NetlinkRcvbuf (APSMD_NL_RCVBUF in the environment overrides
  * it: tests shrink it to provoke ENOBUFS).
  */
-int apsmd_kern_mc_open(void)
+static int mc_open(void)
 {
 	static const char *const groups[] = {
 		APSM_MCGRP_RDS, APSM_MCGRP_EVENTS, NULL
 	};
-	int rcvbuf = apsmd.conf.nl_rcvbuf;
+	int rcvbuf = conf->nl_rcvbuf;
 	const char *env = getenv("APSMD_NL_RCVBUF");
 
 	if (env && atoi(env) > 0)
@@ -413,7 +425,6 @@ int apsmd_kern_mc_open(void)
 			  APSM_MCGRP_RDS, APSM_MCGRP_EVENTS, ctl_error());
 		return -1;
 	}
-	apsmd.mc = mc.fd;
 	return 0;
 }
 
@@ -423,9 +434,9 @@ static int on_rds_flow(const struct nlattr *nest, void *arg)
 
 	(void)arg;
 	if (flow_from_nest(nest, &f))
-		apsmd.c.bad_format++;
+		apsmd_ctr.bad_format++;
 	else
-		apsmd_sync_local(&f);
+		ops->rds(&f);
 	return 0;
 }
 
@@ -433,11 +444,11 @@ static void on_instance_event(const struct nlmsghdr *nlh, uint8_t cmd)
 {
 	struct apsmd_inst r;
 
-	if (inst_from_msg(nlh, &r) || r.node != apsmd.conf.id)
+	if (inst_from_msg(nlh, &r) || r.node != conf->id)
 		return;		/* remote instances are not ours to announce */
 	if (cmd == APSM_CMD_INSTANCE_DEL)
 		r.op = APSMD_INST_OP_DEL;
-	apsmd_inv_on_event(&r);
+	ops->inst_event(&r);
 }
 
 static int on_mc_msg(const struct nlmsghdr *r, void *arg)
@@ -456,16 +467,15 @@ static int on_mc_msg(const struct nlmsghdr *r, void *arg)
 static void on_mc_lost(void *arg)
 {
 	(void)arg;
-	apsmd.c.enobufs++;
+	apsmd_ctr.enobufs++;
 	apsmd_log("netlink overflow: resyncing");
-	apsmd_sync_resync();
-	apsmd_inv_send_full(0);
+	ops->overflow();
 }
 
 void apsmd_kern_on_readable(void)
 {
 	nl_mc_read(&mc, on_mc_msg, on_mc_lost, NULL);
-	apsmd_sync_flush();
+	ops->drained();
 }
 
 void apsmd_kern_close(void)
