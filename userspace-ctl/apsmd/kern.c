@@ -15,6 +15,7 @@
 
 #include "args.h"
 #include "flow.h"
+#include "instance.h"
 #include "nl.h"
 
 #include "core.h"
@@ -245,16 +246,6 @@ int apsmd_kern_flows(void (*cb)(const struct apsmd_flow *f, void *arg),
 
 /* ------------------------------------------------------------ instances */
 
-static const uint8_t inst_kind[APSM_INSTANCE_A_MAX + 1] = {
-	[APSM_INSTANCE_A_NAME] = NLK_STR,
-	[APSM_INSTANCE_A_ID] = NLK_U32,
-	[APSM_INSTANCE_A_SERVICE] = NLK_STR,
-	[APSM_INSTANCE_A_NODE] = NLK_U32,
-	[APSM_INSTANCE_A_MODE] = NLK_U8,
-	[APSM_INSTANCE_A_WEIGHT] = NLK_U32,
-	[APSM_INSTANCE_A_STATE] = NLK_U8,
-};
-
 static int inst_from_msg(const struct nlmsghdr *nlh, struct apsmd_inst *r)
 {
 	const struct nlattr *tb[APSM_INSTANCE_A_MAX + 1];
@@ -263,7 +254,7 @@ static int inst_from_msg(const struct nlmsghdr *nlh, struct apsmd_inst *r)
 
 	if (!nest)
 		return -1;
-	nl_parse_nest(nest, inst_kind, APSM_INSTANCE_A_MAX, tb);
+	nl_parse_nest(nest, nl_instance_kind, APSM_INSTANCE_A_MAX, tb);
 	memset(r, 0, sizeof(*r));
 	r->op = APSMD_INST_OP_SET;
 	r->id = nl_u32(tb[APSM_INSTANCE_A_ID]);
