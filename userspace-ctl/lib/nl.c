@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * apsmctl's netlink layer. See nl.h.
+ * The netlink client of apsmctl and apsmd (lib/). See nl.h.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * apsmctl's netlink layer over libmnl: one socket per process, the "apsm"
+ * The netlink client of apsmctl and apsmd (lib/) over libmnl: one socket per process, the "apsm"
  * family resolved once, requests with extack error text, consistent dumps
  * (restarted when the kernel flags NLM_F_DUMP_INTR), multicast listening,
  * and attribute parsing helpers. Errors land in ctl_error() (args.h).
