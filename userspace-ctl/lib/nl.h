@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The netlink client of apsmctl and apsmd (lib/) over libmnl: one socket per process, the "apsm"
- * family resolved once, requests with extack error text, consistent dumps
- * (restarted when the kernel flags NLM_F_DUMP_INTR), multicast listening,
- * and attribute parsing helpers. Errors land in ctl_error() (args.h).
+ * The netlink client of apsmctl and apsmd (lib/) over libmnl: one socket
+ * per process, the "apsm" family resolved once, requests with extack error
+ * text, consistent dumps (restarted when the kernel flags
+ * NLM_F_DUMP_INTR), multicast listening (on that socket, or on one of its
+ * own: nl_mc_*), and attribute parsing helpers. Errors land in ctl_error()
+ * (args.h), the kernel's errno in nl_errno().
  */
 #ifndef APSMCTL_NL_H
 #define APSMCTL_NL_H
