@@ -50,7 +50,7 @@ require_vm
 
 { [ -x "$APSM_CTL" ] && [ -x "$APSM_D" ] && [ -x tests/tools/nsh-nf ]; } ||
 	fail "run 'make userspace' first"
-PATH=$APSM_ROOT/userspace-ctl:$APSM_ROOT/tests/tools:$PATH
+PATH=${APSM_CTL%/*}:${APSM_D%/*}:$APSM_ROOT/tests/tools:$PATH
 CTL=apsmctl D=apsmd NF=nsh-nf PY=/usr/bin/python3
 NS=(node1 node2 node3)
 C=client S=server

@@ -40,8 +40,8 @@ NS_PREFIX=${NS_PREFIX:-apsm-t}
 APSM_KO=${APSM_KO:-${APSM_ROOT:-.}/apsm.ko}
 # the userspace programs, as built by `make userspace` (one place to name them)
 _apsm_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-APSM_CTL=${APSM_CTL:-$_apsm_top/userspace-ctl/apsmctl}
-APSM_D=${APSM_D:-$_apsm_top/userspace-ctl/apsmd}
+APSM_CTL=${APSM_CTL:-$_apsm_top/userspace-ctl/apsmctl/apsmctl}
+APSM_D=${APSM_D:-$_apsm_top/userspace-ctl/apsmd/apsmd}
 
 log() { printf '[+] %s\n' "$*" >&2; }
 

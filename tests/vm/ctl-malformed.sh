@@ -188,7 +188,7 @@ bad 'service add: File exists' service add fw
 bad 'instance add: File exists' instance add fw1 service fw
 bad 'instance add: File exists' instance add fw9 service fw id 4097
 bad 'chain add: File exists' chain add web services fw
-bad 'chain add: File exists' chain add c9 spi 10 services fw
+bad 'chain add: File exists: SPI in use by another chain (spi)' chain add c9 spi 10 services fw
 bad 'policy add: File exists' policy add prio 5 chain web
 bad 'peer add: File exists' peer add id 2 dev vD lladdr 02:00:00:00:00:02
 bad 'port add: File exists' port add dev vC role fabric
@@ -214,7 +214,7 @@ bad 'policy add: No such file or directory: no such chain' policy add prio 7 cha
 bad 'service del: Device or resource busy: service has instances' service del fw
 bad 'service del: Device or resource busy: service is used by a chain' service del nat
 bad 'chain del: Device or resource busy: chain is used by a policy rule' chain del web
-bad "peer add: Invalid argument: peer id is this node's own id" peer add id 1 dev vD lladdr 02:00:00:00:00:09
+bad "peer add: Invalid argument: peer id is this node's own id (id)" peer add id 1 dev vD lladdr 02:00:00:00:00:09
 
 # ------------------------------------------------------------ raw netlink
 log "raw generic netlink (apsm_nl.py)"

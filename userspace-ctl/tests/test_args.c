@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "../args.h"
+#include "../lib/args.h"
 #include "unit.h"
 
 static void t_u64(void)

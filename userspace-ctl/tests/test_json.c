@@ -4,7 +4,7 @@
  */
 #include <stdlib.h>
 
-#include "../json.h"
+#include "../lib/json.h"
 #include "unit.h"
 
 /* Run fn on a memory stream, return what it wrote (static buffer). */

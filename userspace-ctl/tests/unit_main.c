@@ -12,6 +12,8 @@ int main(void)
 	test_args();
 	test_json();
 	test_apsmd_wire();
+	test_nlerr();
+	test_flow();
 	printf("%u passed, %u failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }

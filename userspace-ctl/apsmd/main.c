@@ -7,10 +7,19 @@
  *
  * This file: command line, start-up, the event loop (netlink, UDP,
  * signals, timers: heartbeats, anti-entropy, snapshot retries) and the
- * stats file. The work is in apsmd_kern.c (kernel), apsmd_peer.c (UDP),
- * apsmd_sync.c (RDS replication), apsmd_memb.c (membership) and
- * apsmd_inv.c (instance inventory). SIGUSR1 prints counters, SIGHUP
+ * stats file. The work is in kern.c (kernel), peer.c (UDP),
+ * sync.c (RDS replication), memb.c (membership) and
+ * inv.c (instance inventory). SIGUSR1 prints counters, SIGHUP
  * reloads the peer list, SIGTERM/SIGINT exit.
+ *
+ * The modules in their one-way order (each includes only headers to its
+ * left; tests/host/apsmd-layers.sh checks it):
+ *
+ *   core, wire < conf < kern < peer < inv < sync < memb < main
+ *
+ * main owns the config and wires the modules together: what the lower
+ * ones hear (kernel notifications, datagrams, readiness) goes up through
+ * the kern_ops, peer_ops and sync_ops tables installed here.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,40 +37,22 @@
 
 #include <sodium.h>
 
-#include "apsmd.h"
 #include "args.h"
 #include "nl.h"
 
-struct apsmd_state apsmd;
+#include "conf.h"
+#include "core.h"
+#include "inv.h"
+#include "kern.h"
+#include "memb.h"
+#include "peer.h"
+#include "sync.h"
+#include "wire.h"
 
-void apsmd_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "apsmd[%u]: ", apsmd.conf.id);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static uint64_t clock_ms(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-uint64_t apsmd_now_ms(void)
-{
-	return clock_ms(CLOCK_MONOTONIC);
-}
-
-uint64_t apsmd_wall_ms(void)
-{
-	return clock_ms(CLOCK_REALTIME);
-}
+static const char *conf_file;
+static struct apsmd_conf conf;
+static uint8_t key[APSMD_KEY_BYTES];
+static int sfd = -1;
 
 /* ------------------------------------------------------------ stats */
 
@@ -70,18 +61,18 @@ static void stats_print(FILE *f, bool json)
 	const char *sep = "";
 	unsigned int i, live = 0;
 
-	for (i = 0; i < apsmd.conf.n_peers; i++) {
-		struct apsmd_pstate *p = apsmd_pstate(apsmd.conf.peers[i].id);
+	for (i = 0; i < conf.n_peers; i++) {
+		struct apsmd_pstate *p = apsmd_pstate(conf.peers[i].id);
 
 		live += p && p->alive;
 	}
 	if (json)
-		fprintf(f, "{\"Ready\":%d,\"live_peers\":%u", apsmd.ready, live);
+		fprintf(f, "{\"Ready\":%d,\"live_peers\":%u", apsmd_sync_ready(), live);
 	else
-		fprintf(f, "apsmd: ready %d live_peers %u", apsmd.ready, live);
+		fprintf(f, "apsmd: ready %d live_peers %u", apsmd_sync_ready(), live);
 	sep = json ? "," : " ";
 #define X(n) fprintf(f, json ? "%s\"%s\":%llu" : "%s%s %llu", sep, #n, \
-		     (unsigned long long)apsmd.c.n);
+		     (unsigned long long)apsmd_ctr.n);
 	APSMD_COUNTERS(X)
 #undef X
 	if (!json) {
@@ -89,8 +80,8 @@ static void stats_print(FILE *f, bool json)
 		return;
 	}
 	fputs(",\"peers\":[", f);
-	for (i = 0; i < apsmd.conf.n_peers; i++) {
-		struct apsmd_pstate *p = apsmd_pstate(apsmd.conf.peers[i].id);
+	for (i = 0; i < conf.n_peers; i++) {
+		struct apsmd_pstate *p = apsmd_pstate(conf.peers[i].id);
 
 		if (!p)
 			continue;
@@ -111,24 +102,21 @@ static void stats_write(void)
 	char tmp[300];
 	FILE *f;
 
-	apsmd.dirty = false;
-	if (!apsmd.conf.stats_file[0])
+	apsmd_dirty = false;
+	if (!conf.stats_file[0])
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", apsmd.conf.stats_file);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", conf.stats_file);
 	f = fopen(tmp, "w");
 	if (!f)
 		return;
 	stats_print(f, true);
 	if (fclose(f) == 0)
-		rename(tmp, apsmd.conf.stats_file);
+		rename(tmp, conf.stats_file);
 }
 
-void apsmd_set_ready(const char *why)
+/* sync_ops.ready */
+static void on_ready(void)
 {
-	apsmd.ready = true;
-	apsmd.dirty = true;
-	apsmd_log("ready (%s, %llu ms after start)", why,
-		  (unsigned long long)(apsmd_now_ms() - apsmd.start_ms));
 	stats_write();
 }
 
@@ -140,24 +128,56 @@ static void reload(void)
 	char err[512];
 	unsigned int i, j;
 
-	if (apsmd_conf_load(apsmd.conf_file, &nc, err, sizeof(err))) {
+	if (apsmd_conf_load(conf_file, &nc, err, sizeof(err))) {
 		apsmd_log("reload: %s (keeping the old config)", err);
 		return;
 	}
-	for (i = 0; i < apsmd.conf.n_peers; i++) {
+	for (i = 0; i < conf.n_peers; i++) {
 		for (j = 0; j < nc.n_peers; j++)
-			if (nc.peers[j].id == apsmd.conf.peers[i].id)
+			if (nc.peers[j].id == conf.peers[i].id)
 				break;
 		if (j == nc.n_peers)
-			apsmd_kern_peer_del(apsmd.conf.peers[i].id);
+			apsmd_kern_peer_del(conf.peers[i].id);
 	}
 	for (j = 0; j < nc.n_peers; j++)
 		apsmd_kern_peer_add(&nc.peers[j]);
-	memcpy(apsmd.conf.peers, nc.peers, sizeof(nc.peers));
-	apsmd.conf.n_peers = nc.n_peers;
+	memcpy(conf.peers, nc.peers, sizeof(nc.peers));
+	conf.n_peers = nc.n_peers;
 	apsmd_memb_reload();
-	apsmd_log("reloaded: %u peers", apsmd.conf.n_peers);
+	apsmd_log("reloaded: %u peers", conf.n_peers);
 }
+
+/* ------------------------------------------------------------ wiring */
+
+/* The kernel's socket was overrun: notifications were lost. */
+static void kern_overflow(void)
+{
+	apsmd_sync_resync();
+	apsmd_inv_send_full(0);
+}
+
+static const struct kern_ops kern_ops = {
+	.rds = apsmd_sync_local,
+	.inst_event = apsmd_inv_on_event,
+	.overflow = kern_overflow,
+	.drained = apsmd_sync_flush,
+};
+
+static const struct peer_ops peer_ops = {
+	.heard = apsmd_memb_heard,
+	.msg = {
+		[APSMD_T_BATCH] = apsmd_sync_on_batch,
+		[APSMD_T_HEARTBEAT] = apsmd_memb_on_heartbeat,
+		[APSMD_T_DIGEST] = apsmd_sync_on_digest,
+		[APSMD_T_PULL] = apsmd_sync_on_pull,
+		[APSMD_T_INSTANCE] = apsmd_inv_on_msg,
+	},
+	.drained = apsmd_sync_flush,
+};
+
+static const struct sync_ops sync_ops = {
+	.ready = on_ready,
+};
 
 /* ------------------------------------------------------------ main */
 
@@ -210,7 +230,7 @@ static int handle_signals(void)
 {
 	struct signalfd_siginfo si;
 
-	while (read(apsmd.sfd, &si, sizeof(si)) == sizeof(si)) {
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGTERM:
 		case SIGINT:
@@ -231,10 +251,10 @@ static int run(void)
 	uint64_t now = apsmd_now_ms(), t_hb = now, t_ae, t_stats = 0;
 	struct pollfd pfd[3];
 
-	t_ae = next_at(now, apsmd.conf.ae_ms);
-	pfd[0] = (struct pollfd){ .fd = apsmd.mc, .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = apsmd.udp, .events = POLLIN };
-	pfd[2] = (struct pollfd){ .fd = apsmd.sfd, .events = POLLIN };
+	t_ae = next_at(now, conf.ae_ms);
+	pfd[0] = (struct pollfd){ .fd = apsmd_kern_fd(), .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = apsmd_peer_fd(), .events = POLLIN };
+	pfd[2] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	for (;;) {
 		uint64_t next;
 		int timeout;
@@ -242,23 +262,23 @@ static int run(void)
 		now = apsmd_now_ms();
 		if (now >= t_hb) {
 			apsmd_memb_tick();
-			t_hb = next_at(now, apsmd.conf.heartbeat_ms);
+			t_hb = next_at(now, conf.heartbeat_ms);
 		}
-		if (!apsmd.ready) {
+		if (!apsmd_sync_ready()) {
 			apsmd_sync_snapshot_ask();
 		} else if (now >= t_ae) {
 			apsmd_sync_ae_round();
-			t_ae = next_at(now, apsmd.conf.ae_ms);
+			t_ae = next_at(now, conf.ae_ms);
 		}
 		/* the stats file: at most every 50 ms */
-		if (apsmd.dirty && now >= t_stats) {
+		if (apsmd_dirty && now >= t_stats) {
 			stats_write();
 			t_stats = now + 50;
 		}
 		next = t_hb < t_ae ? t_hb : t_ae;
-		if (!apsmd.ready && next > now + 50)
+		if (!apsmd_sync_ready() && next > now + 50)
 			next = now + 50;
-		if (apsmd.dirty && next > t_stats)
+		if (apsmd_dirty && next > t_stats)
 			next = t_stats;
 		timeout = next > now ? (int)(next - now) : 0;
 		if (poll(pfd, 3, timeout) < 0) {
@@ -281,6 +301,7 @@ int main(int argc, char **argv)
 	const char *netns = NULL;
 	bool foreground = false;
 	struct timespec ts;
+	uint64_t epoch;
 	char err[512];
 	sigset_t ss;
 	int i, ret;
@@ -293,7 +314,7 @@ int main(int argc, char **argv)
 		return genkey();
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
-			apsmd.conf_file = argv[++i];
+			conf_file = argv[++i];
 		} else if (!strcmp(argv[i], "-n") && i + 1 < argc) {
 			netns = argv[++i];
 		} else if (!strcmp(argv[i], "--foreground") ||
@@ -304,23 +325,28 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!apsmd.conf_file) {
+	if (!conf_file) {
 		usage();
 		return 2;
 	}
-	if (apsmd_conf_load(apsmd.conf_file, &apsmd.conf, err, sizeof(err)) ||
-	    apsmd_key_load(apsmd.conf.key_file, apsmd.key, err, sizeof(err))) {
+	if (apsmd_conf_load(conf_file, &conf, err, sizeof(err)) ||
+	    apsmd_key_load(conf.key_file, key, err, sizeof(err))) {
 		fprintf(stderr, "apsmd: %s\n", err);
 		return 1;
 	}
+	apsmd_log_id(conf.id);
 	if (netns && enter_netns(netns))
 		return 1;
 	if (nl_open()) {
 		fprintf(stderr, "apsmd: %s\n", ctl_error());
 		return 1;
 	}
-	if (apsmd_kern_setup() || apsmd_kern_mc_open() || apsmd_peer_open())
+	clock_gettime(CLOCK_REALTIME, &ts);
+	epoch = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	if (apsmd_kern_setup(&conf, &kern_ops) ||
+	    apsmd_peer_open(&conf, key, epoch, &peer_ops))
 		return 1;
+	sodium_memzero(key, sizeof(key));	/* peer.c holds it now */
 	if (!foreground && daemon(0, 1) < 0) {
 		apsmd_log("daemon: %s", strerror(errno));
 		return 1;
@@ -331,27 +357,25 @@ int main(int argc, char **argv)
 	sigaddset(&ss, SIGHUP);
 	sigaddset(&ss, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
-	apsmd.sfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
+	sfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
 	signal(SIGPIPE, SIG_IGN);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	apsmd.epoch = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	apsmd.start_ms = apsmd_now_ms();
-	apsmd_sync_init();
-	apsmd_log("running: %u peers, fabric %s%s", apsmd.conf.n_peers,
-		  apsmd.conf.fabric_dev, apsmd_gossip() ? ", gossip" : "");
+	apsmd_inv_init(&conf);
+	apsmd_sync_init(&conf, apsmd_now_ms(), &sync_ops);
+	apsmd_memb_init(&conf);
+	apsmd_log("running: %u peers, fabric %s%s", conf.n_peers,
+		  conf.fabric_dev, apsmd_gossip() ? ", gossip" : "");
 	/* entries made before we listened (a restart): push them */
 	apsmd_sync_resync();
-	apsmd.c.resyncs = 0;
-	if (!apsmd.conf.n_peers)
-		apsmd_set_ready("no peers");
+	apsmd_ctr.resyncs = 0;
+	if (!conf.n_peers)
+		apsmd_sync_set_ready("no peers");
 	stats_write();
 
 	ret = run();
 	apsmd_log("exiting");
 	stats_print(stderr, false);
 	stats_write();
-	close(apsmd.udp);
+	apsmd_peer_close();
 	apsmd_kern_close();
-	sodium_memzero(apsmd.key, sizeof(apsmd.key));
 	return ret;
 }

@@ -7,34 +7,7 @@
 #include <string.h>
 
 #include "apsmctl.h"
-
-static const uint8_t instance_kind[APSM_INSTANCE_A_MAX + 1] = {
-	[APSM_INSTANCE_A_NAME] = NLK_STR,
-	[APSM_INSTANCE_A_ID] = NLK_U32,
-	[APSM_INSTANCE_A_SERVICE] = NLK_STR,
-	[APSM_INSTANCE_A_NODE] = NLK_U32,
-	[APSM_INSTANCE_A_IFINDEX] = NLK_U32,
-	[APSM_INSTANCE_A_MODE] = NLK_U8,
-	[APSM_INSTANCE_A_WEIGHT] = NLK_U32,
-	[APSM_INSTANCE_A_STATE] = NLK_U8,
-	[APSM_INSTANCE_A_LLADDR] = NLK_ANY,
-	[APSM_INSTANCE_A_NOCTX] = NLK_U8,
-	[APSM_INSTANCE_A_TX_PACKETS] = NLK_U64,
-	[APSM_INSTANCE_A_TX_BYTES] = NLK_U64,
-	[APSM_INSTANCE_A_RX_PACKETS] = NLK_U64,
-	[APSM_INSTANCE_A_RX_BYTES] = NLK_U64,
-	[APSM_INSTANCE_A_FLOWS] = NLK_U32,
-	[APSM_INSTANCE_A_DROPS] = NLK_U64,
-	[APSM_INSTANCE_A_FPRINT_TTL] = NLK_U32,
-	[APSM_INSTANCE_A_REC_KEY] = NLK_U64,
-	[APSM_INSTANCE_A_REC_LEARNED] = NLK_U64,
-	[APSM_INSTANCE_A_REC_FPRINT] = NLK_U64,
-	[APSM_INSTANCE_A_UNRECOVERED] = NLK_U64,
-	[APSM_INSTANCE_A_FPRINT_ENTRIES] = NLK_U32,
-	[APSM_INSTANCE_A_FPRINT_SIZE] = NLK_U32,
-	[APSM_INSTANCE_A_FPRINT_EVICTIONS] = NLK_U64,
-	[APSM_INSTANCE_A_FPRINT_COLLISIONS] = NLK_U64,
-};
+#include "instance.h"
 
 /* The proxy figures (kernel: include/fprint.h) */
 #define FPRINT_TTL_MIN	10
@@ -213,7 +186,7 @@ void instance_key(const struct nlattr *nest, uint32_t *id, const char **name)
 {
 	const struct nlattr *tb[APSM_INSTANCE_A_MAX + 1];
 
-	nl_parse_nest(nest, instance_kind, APSM_INSTANCE_A_MAX, tb);
+	nl_parse_nest(nest, nl_instance_kind, APSM_INSTANCE_A_MAX, tb);
 	*id = nl_u32(tb[APSM_INSTANCE_A_ID]);
 	*name = nl_str(tb[APSM_INSTANCE_A_NAME]);
 }
@@ -271,7 +244,7 @@ void print_instance(const struct nlattr *nest, struct json *j)
 	const struct nlattr *ll;
 	uint32_t ifindex;
 
-	nl_parse_nest(nest, instance_kind, APSM_INSTANCE_A_MAX, tb);
+	nl_parse_nest(nest, nl_instance_kind, APSM_INSTANCE_A_MAX, tb);
 	name = nl_str(tb[APSM_INSTANCE_A_NAME]);
 	service = nl_str(tb[APSM_INSTANCE_A_SERVICE]);
 	ifindex = nl_u32(tb[APSM_INSTANCE_A_IFINDEX]);
@@ -359,7 +332,7 @@ static int instance_one(const struct nlmsghdr *nlh, void *arg)
 	if (!nest)
 		return 0;
 	/* Filter here too: the kernel's dump filter is an optimisation. */
-	nl_parse_nest(nest, instance_kind, APSM_INSTANCE_A_MAX, tb);
+	nl_parse_nest(nest, nl_instance_kind, APSM_INSTANCE_A_MAX, tb);
 	svc = nl_str(tb[APSM_INSTANCE_A_SERVICE]);
 	name = nl_str(tb[APSM_INSTANCE_A_NAME]);
 	if (is->service && (!svc || strcmp(svc, is->service)))

@@ -117,4 +117,9 @@ int cmd_monitor(int argc, char **argv);
 /* A command that takes no arguments: -1 with a message if argc > 0. */
 int no_args(int argc, char **argv);
 
+/* keywords.c: the CLI keyword of a netlink attribute (nest 0: of an
+ * object nest), or NULL; the namer of nl_error_text().
+ */
+const char *ctl_attr_keyword(uint16_t nest, uint16_t type);
+
 #endif /* APSMCTL_H */

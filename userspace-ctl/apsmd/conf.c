@@ -19,7 +19,7 @@
 #include <sodium.h>
 
 #include "args.h"
-#include "apsmd.h"
+#include "conf.h"
 
 static char *trim(char *s)
 {

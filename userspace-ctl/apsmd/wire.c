@@ -2,14 +2,14 @@
 /*
  * apsmd's UDP wire format: compact authenticated datagrams (batches of RDS
  * entries, heartbeats, digests, pulls, instance records), stable entry
- * hashes and the per-sender anti-replay window. See apsmd.h.
+ * hashes and the per-sender anti-replay window. See wire.h.
  */
 #include <string.h>
 #include <sys/socket.h>
 
 #include <sodium.h>
 
-#include "apsmd.h"
+#include "wire.h"
 
 #define ENTRY_FIXED 28
 

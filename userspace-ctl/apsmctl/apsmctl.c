@@ -318,6 +318,7 @@ int main(int argc, char **argv)
 	const char *netns = NULL, *batch_file = NULL;
 	int c, ret;
 
+	nl_set_attr_namer(ctl_attr_keyword);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+jn:b:hV", longopts, NULL)) != -1) {
 		switch (c) {

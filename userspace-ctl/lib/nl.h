@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * apsmctl's netlink layer over libmnl: one socket per process, the "apsm"
- * family resolved once, requests with extack error text, consistent dumps
- * (restarted when the kernel flags NLM_F_DUMP_INTR), multicast listening,
- * and attribute parsing helpers. Errors land in ctl_error() (args.h).
+ * The netlink client of apsmctl and apsmd (lib/) over libmnl: one socket
+ * per process, the "apsm" family resolved once, requests with extack error
+ * text, consistent dumps (restarted when the kernel flags
+ * NLM_F_DUMP_INTR), multicast listening (on that socket, or on one of its
+ * own: nl_mc_*), and attribute parsing helpers. Errors land in ctl_error()
+ * (args.h), the kernel's errno in nl_errno().
  */
 #ifndef APSMCTL_NL_H
 #define APSMCTL_NL_H
@@ -38,6 +40,32 @@ typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *arg);
  */
 int nl_request(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg);
 
+/* The errno (positive) of the kernel's refusal of the last request or
+ * dump; 0 if it did not fail, or failed for another reason (send,
+ * receive). Compare it with EEXIST etc., never the message text.
+ */
+int nl_errno(void);
+
+/* Name attribute type of nest (nest 0: a top-level attribute, type then
+ * an object) for error messages, or NULL when it has no name. apsmctl
+ * installs its CLI keywords ("id", not APSM_INSTANCE_A_ID).
+ */
+typedef const char *(*nl_attr_namer)(uint16_t nest, uint16_t type);
+void nl_set_attr_namer(nl_attr_namer namer);
+
+/* The attribute at byte off of the request req (an extack offset): its
+ * type and the type of the nest it is in (0: top level). 0 or -1.
+ */
+int nl_attr_at(const struct nlmsghdr *req, uint32_t off, uint16_t *nest,
+	       uint16_t *type);
+
+/* The text for the kernel's refusal err_msg (NLMSG_ERROR or NLMSG_DONE,
+ * errno err) of request req: strerror, then the extack message; a missing
+ * or offending attribute named through the namer when it has a name.
+ */
+void nl_error_text(const struct nlmsghdr *err_msg, int err,
+		   const struct nlmsghdr *req, char *buf, size_t len);
+
 /* Run a dump to completion, restarting it (at most NL_DUMP_RETRIES
  * times) if the kernel flags it inconsistent; only then feed each message
  * of the complete dump to cb. 0 or -1.
@@ -52,6 +80,24 @@ int nl_join(const char *group);
  * receive error or when cb fails.
  */
 int nl_listen(nl_msg_cb cb, void (*lost)(void *arg), void *arg);
+
+/* A listening socket of its own (after nl_open), so that requests on the
+ * main socket never swallow notifications: joins every group named in
+ * groups (NULL-terminated); rcvbuf bytes of receive buffer (0: default).
+ * nl_mc_read() feeds what is queued to cb (the family's messages only),
+ * calls lost on an overrun, and returns 0 once drained (never blocks;
+ * poll mc->fd), -1 on an error or when cb fails.
+ */
+struct nl_mc {
+	struct mnl_socket *sk;
+	int fd;
+	char *buf;
+};
+
+int nl_mc_open(struct nl_mc *mc, const char *const *groups, int rcvbuf);
+int nl_mc_read(struct nl_mc *mc, nl_msg_cb cb, void (*lost)(void *arg),
+	       void *arg);
+void nl_mc_close(struct nl_mc *mc);
 
 /* ---- parsing ---- */
 

@@ -13,15 +13,26 @@
  */
 #include <string.h>
 
-#include "apsmd.h"
+#include "core.h"
+#include "inv.h"
+#include "kern.h"
+#include "memb.h"
+#include "peer.h"
+#include "sync.h"
 
+static const struct apsmd_conf *conf;
 static bool no_peer_state, no_repl;	/* the kernel refused them once */
+
+void apsmd_memb_init(const struct apsmd_conf *c)
+{
+	conf = c;
+}
 
 static void node_down(struct apsmd_pstate *p)
 {
 	if (!no_peer_state) {
 		if (!apsmd_kern_peer_state(p->id, APSM_PEER_DOWN)) {
-			apsmd.c.peer_state_down++;
+			apsmd_ctr.peer_state_down++;
 			return;
 		}
 		no_peer_state = true;
@@ -35,7 +46,7 @@ static void node_up(struct apsmd_pstate *p, bool was_dead)
 {
 	if (!no_peer_state) {
 		if (!apsmd_kern_peer_state(p->id, APSM_PEER_UP)) {
-			apsmd.c.peer_state_up += was_dead;
+			apsmd_ctr.peer_state_up += was_dead;
 			return;
 		}
 		no_peer_state = true;
@@ -57,10 +68,10 @@ static void send_heartbeat(uint32_t to)
 	apsmd_wire_begin(&w, APSMD_T_HEARTBEAT);
 	apsmd_wire_raw(&w, b, sizeof(b));
 	if (to)
-		apsmd_send_to(&w, to, 0, apsmd.ready ? APSMD_F_READY : 0);
+		apsmd_send_to(&w, to, 0, apsmd_sync_ready() ? APSMD_F_READY : 0);
 	else
-		apsmd_send_all(&w, 0, 0, apsmd.ready ? APSMD_F_READY : 0);
-	apsmd.c.heartbeats_sent++;
+		apsmd_send_all(&w, 0, 0, apsmd_sync_ready() ? APSMD_F_READY : 0);
+	apsmd_ctr.heartbeats_sent++;
 }
 
 void apsmd_memb_heard(struct apsmd_pstate *p)
@@ -69,10 +80,10 @@ void apsmd_memb_heard(struct apsmd_pstate *p)
 	if (p->alive)
 		return;
 	p->alive = true;
-	apsmd.dirty = true;
+	apsmd_dirty = true;
 	if (p->dead) {
 		p->dead = false;
-		apsmd.c.peer_returns++;
+		apsmd_ctr.peer_returns++;
 		apsmd_log("peer %u is back", p->id);
 		node_up(p, true);
 	} else {
@@ -86,16 +97,30 @@ void apsmd_memb_on_heartbeat(struct apsmd_pstate *p, const struct apsmd_hdr *h,
 			     const uint8_t *body, size_t blen)
 {
 	if (blen != APSMD_HB_LEN) {
-		apsmd.c.bad_format++;
+		apsmd_ctr.bad_format++;
 		return;
 	}
-	apsmd.c.heartbeats_received++;
+	apsmd_ctr.heartbeats_received++;
 	p->ready = h->flags & APSMD_F_READY;
 	p->inv_hash = apsmd_get64(body);
 	if (p->ready)
 		apsmd_inv_check(p);
-	if (!apsmd.ready)
+	if (!apsmd_sync_ready())
 		apsmd_sync_snapshot_ask();
+}
+
+static int push_repl(const struct apsmd_pstate *p, uint64_t now)
+{
+	struct kern_repl r = {
+		.tx_entries = p->tx_entries, .rx_entries = p->rx_entries,
+		.tx_dgrams = p->tx_dgrams, .rx_dgrams = p->rx_dgrams,
+		.auth_fail = p->auth_fail, .replayed = p->replayed,
+		.resyncs = p->resyncs, .lag_ms = p->lag_ms,
+		.heard = p->last_rx_ms != 0,
+		.last_rx_ago_ms = p->last_rx_ms ? now - p->last_rx_ms : 0,
+	};
+
+	return apsmd_kern_peer_repl(p->id, &r);
 }
 
 void apsmd_memb_tick(void)
@@ -104,39 +129,33 @@ void apsmd_memb_tick(void)
 	unsigned int i;
 
 	send_heartbeat(0);
-	for (i = 0; i < apsmd.conf.n_peers; i++) {
-		struct apsmd_pstate *p = apsmd_pstate(apsmd.conf.peers[i].id);
+	for (i = 0; i < conf->n_peers; i++) {
+		struct apsmd_pstate *p = apsmd_pstate(conf->peers[i].id);
 
 		if (!p || !p->alive ||
-		    now - p->last_rx_ms < apsmd.conf.peer_timeout_ms)
+		    now - p->last_rx_ms < conf->peer_timeout_ms)
 			continue;
 		p->alive = false;
 		p->ready = false;
 		p->dead = true;
-		apsmd.c.peer_deaths++;
-		apsmd.dirty = true;
+		apsmd_ctr.peer_deaths++;
+		apsmd_dirty = true;
 		apsmd_log("peer %u is dead (silent for %llu ms)", p->id,
 			  (unsigned long long)(now - p->last_rx_ms));
 		node_down(p);
 	}
-	for (i = 0; i < apsmd.conf.n_peers && !no_repl; i++) {
-		struct apsmd_pstate *p = apsmd_pstate(apsmd.conf.peers[i].id);
+	for (i = 0; i < conf->n_peers && !no_repl; i++) {
+		struct apsmd_pstate *p = apsmd_pstate(conf->peers[i].id);
 
-		if (p && apsmd_kern_peer_repl(p, now)) {
+		if (p && push_repl(p, now)) {
 			no_repl = true;
 			apsmd_log("no replication figures in this kernel (peer set repl): not pushing them");
 		}
 	}
 }
 
-/* Peers removed from the config: forget their liveness (not their replay
- * windows: apsmd_pstate() keeps those by id).
- */
+/* Peers removed from the config: forget their liveness. */
 void apsmd_memb_reload(void)
 {
-	unsigned int i;
-
-	for (i = 0; i < APSMD_PEERS_MAX; i++)
-		if (apsmd.ps[i].id && !apsmd_peer_conf(apsmd.ps[i].id))
-			apsmd.ps[i].alive = false;
+	apsmd_peer_forget_removed();
 }

@@ -13,19 +13,23 @@
  * total, records), installs it and, once all records of that generation
  * arrived, deletes that node's instances missing from it.
  *
- * Dead nodes, on a kernel without peer states (apsmd_memb.c): their
+ * Dead nodes, on a kernel without peer states (memb.c): their
  * instances are set down here (remembering the state their owner
  * announced) and set back when the node is heard again.
  */
 #include <sodium.h>
 #include <string.h>
 
-#include "apsmd.h"
+#include "core.h"
+#include "inv.h"
+#include "kern.h"
+#include "peer.h"
 
 #define INST_MAX	4096
 #define INST_PER_DGRAM	((APSMD_DGRAM_MAX - APSMD_HDR_LEN - APSMD_MAC_LEN - \
 			  APSMD_INST_PREFIX) / APSMD_INST_REC)
 
+static const struct apsmd_conf *conf;
 static struct apsmd_inst dump[INST_MAX];
 
 /* state announced by the owner of each remote instance */
@@ -41,6 +45,11 @@ static struct {
 	uint32_t sender, gen, n;
 	uint32_t ids[INST_MAX];
 } full;
+
+void apsmd_inv_init(const struct apsmd_conf *c)
+{
+	conf = c;
+}
 
 static void real_set(uint32_t id, uint32_t node, uint8_t state)
 {
@@ -106,7 +115,7 @@ static int node_hash(uint32_t node, uint64_t *hash, uint32_t *count)
 
 void apsmd_inv_own_hash(uint64_t *hash, uint32_t *count)
 {
-	node_hash(apsmd.conf.id, hash, count);
+	node_hash(conf->id, hash, count);
 }
 
 static void prefix(struct apsmd_wbuf *w, uint32_t gen, uint16_t total)
@@ -124,13 +133,13 @@ void apsmd_inv_on_event(const struct apsmd_inst *r)
 {
 	static struct apsmd_wbuf w;
 
-	if (!apsmd.conf.inventory)
+	if (!conf->inventory)
 		return;
 	prefix(&w, 0, 0);
 	apsmd_wire_add_inst(&w, r);
 	apsmd_send_all(&w, 0, 0, 0);
-	apsmd.c.inv_sent++;
-	apsmd.dirty = true;
+	apsmd_ctr.inv_sent++;
+	apsmd_dirty = true;
 }
 
 static void send_w(struct apsmd_wbuf *w, uint32_t peer)
@@ -150,17 +159,17 @@ void apsmd_inv_send_full(uint32_t peer)
 	if (n < 0)
 		return;
 	for (i = 0; i < n; i++)
-		own += dump[i].node == apsmd.conf.id;
+		own += dump[i].node == conf->id;
 	prefix(&w, gen, own);
 	for (i = 0; i < n; i++) {
-		if (dump[i].node != apsmd.conf.id)
+		if (dump[i].node != conf->id)
 			continue;
 		if (apsmd_wire_add_inst(&w, &dump[i]) == 1) {
 			send_w(&w, peer);
 			prefix(&w, gen, own);
 			apsmd_wire_add_inst(&w, &dump[i]);
 		}
-		apsmd.c.inv_sent++;
+		apsmd_ctr.inv_sent++;
 	}
 	send_w(&w, peer);	/* also when empty: "I have none" */
 }
@@ -182,7 +191,7 @@ static void prune(uint32_t sender)
 		if (j < full.n)
 			continue;
 		if (!apsmd_kern_inst_del(dump[i].id)) {
-			apsmd.c.inv_deleted++;
+			apsmd_ctr.inv_deleted++;
 			real_del(dump[i].id);
 			apsmd_log("node %u no longer has instance %s (id %u): deleted",
 				  sender, dump[i].name, dump[i].id);
@@ -198,11 +207,11 @@ void apsmd_inv_on_msg(struct apsmd_pstate *p, const struct apsmd_hdr *h,
 	uint16_t total;
 	uint32_t gen;
 
-	if (!apsmd.conf.inventory)
+	if (!conf->inventory)
 		return;
 	if (apsmd_wire_insts(body, blen, h->count, &gen, &total, r,
 			     INST_PER_DGRAM + 1, &n)) {
-		apsmd.c.bad_format++;
+		apsmd_ctr.bad_format++;
 		return;
 	}
 	if (gen && (full.sender != p->id || full.gen != gen)) {
@@ -211,17 +220,17 @@ void apsmd_inv_on_msg(struct apsmd_pstate *p, const struct apsmd_hdr *h,
 		full.n = 0;
 	}
 	for (i = 0; i < n; i++) {
-		apsmd.c.inv_received++;
-		if (r[i].node != h->sender || r[i].node == apsmd.conf.id) {
-			apsmd.c.bad_format++;	/* not the sender's own */
+		apsmd_ctr.inv_received++;
+		if (r[i].node != h->sender || r[i].node == conf->id) {
+			apsmd_ctr.bad_format++;	/* not the sender's own */
 			continue;
 		}
 		if (r[i].op == APSMD_INST_OP_DEL) {
 			if (!apsmd_kern_inst_del(r[i].id)) {
-				apsmd.c.inv_deleted++;
+				apsmd_ctr.inv_deleted++;
 				real_del(r[i].id);
 			} else {
-				apsmd.c.inv_fail++;
+				apsmd_ctr.inv_fail++;
 			}
 			continue;
 		}
@@ -229,23 +238,23 @@ void apsmd_inv_on_msg(struct apsmd_pstate *p, const struct apsmd_hdr *h,
 			full.ids[full.n++] = r[i].id;
 		real_set(r[i].id, r[i].node, r[i].state);
 		if (apsmd_kern_inst_apply(&r[i]))
-			apsmd.c.inv_fail++;
+			apsmd_ctr.inv_fail++;
 		else
-			apsmd.c.inv_installed++;
+			apsmd_ctr.inv_installed++;
 	}
 	if (gen && full.sender == p->id && full.n == total)
 		prune(p->id);
-	apsmd.dirty = true;
+	apsmd_dirty = true;
 }
 
 void apsmd_inv_check(struct apsmd_pstate *p)
 {
-	uint64_t hash, now = apsmd_now_ms(), gap = 2 * apsmd.conf.heartbeat_ms;
+	uint64_t hash, now = apsmd_now_ms(), gap = 2 * conf->heartbeat_ms;
 	uint32_t count;
 	static struct apsmd_wbuf w;
 	uint8_t b[APSMD_PULL_LEN];
 
-	if (!apsmd.conf.inventory || node_hash(p->id, &hash, &count) ||
+	if (!conf->inventory || node_hash(p->id, &hash, &count) ||
 	    hash == p->inv_hash)
 		return;
 	if (p->inv_pull_ms && now - p->inv_pull_ms < (gap > 500 ? gap : 500))
@@ -256,7 +265,7 @@ void apsmd_inv_check(struct apsmd_pstate *p)
 	apsmd_wire_begin(&w, APSMD_T_PULL);
 	apsmd_wire_raw(&w, b, sizeof(b));
 	apsmd_send_to(&w, p->id, 0, 0);
-	apsmd.c.inv_pulls++;
+	apsmd_ctr.inv_pulls++;
 }
 
 void apsmd_inv_node_down(uint32_t node)
@@ -276,7 +285,7 @@ void apsmd_inv_node_down(uint32_t node)
 			if (real[j].id == dump[i].id)
 				real[j].forced = true;
 		if (!apsmd_kern_inst_state(dump[i].id, APSM_STATE_DOWN)) {
-			apsmd.c.instances_down++;
+			apsmd_ctr.instances_down++;
 			apsmd_log("instance %s (id %u) of dead node %u: down",
 				  dump[i].name, dump[i].id, node);
 		}
@@ -294,7 +303,7 @@ void apsmd_inv_node_up(uint32_t node)
 		if (real[j].state == APSM_STATE_DOWN)
 			continue;
 		if (!apsmd_kern_inst_state(real[j].id, real[j].state)) {
-			apsmd.c.instances_up++;
+			apsmd_ctr.instances_up++;
 			apsmd_log("instance id %u of node %u: state %u again",
 				  real[j].id, node, real[j].state);
 		}

@@ -9,7 +9,7 @@
 
 #include <sodium.h>
 
-#include "../apsmd.h"
+#include "../apsmd/wire.h"
 #include "unit.h"
 
 static const uint8_t key[APSMD_KEY_BYTES] = { 1, 2, 3 };

@@ -23,13 +23,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apsmd.h"
+#include "core.h"
+#include "inv.h"
+#include "kern.h"
+#include "peer.h"
+#include "sync.h"
 
 #define FLOWS_PER_DGRAM		(APSMD_DGRAM_MAX / 36 + 1)
 #define SEEN_SLOTS		65536
 #define TOMB_SLOTS		16384
 #define TOMB_TTL_MIN_MS		30000
 
+static const struct apsmd_conf *conf;
+static const struct sync_ops *ops;
+static bool ready;		/* holds a full RDS (snapshot or alone) */
+static uint64_t start_ms, snap_asked_ms;
+static uint32_t snap_from;
 static struct apsmd_wbuf pw;	/* local push */
 static uint64_t seen[SEEN_SLOTS];
 
@@ -43,9 +52,27 @@ static struct tomb tombs[TOMB_SLOTS];
 static struct apsmd_flow *tab;
 static size_t ntab, captab;
 
-void apsmd_sync_init(void)
+void apsmd_sync_init(const struct apsmd_conf *c, uint64_t start,
+		     const struct sync_ops *o)
 {
+	conf = c;
+	ops = o;
+	start_ms = start;
 	apsmd_wire_begin(&pw, APSMD_T_BATCH);
+}
+
+bool apsmd_sync_ready(void)
+{
+	return ready;
+}
+
+void apsmd_sync_set_ready(const char *why)
+{
+	ready = true;
+	apsmd_dirty = true;
+	apsmd_log("ready (%s, %llu ms after start)", why,
+		  (unsigned long long)(apsmd_now_ms() - start_ms));
+	ops->ready();
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -64,7 +91,7 @@ static bool seen_check(const struct apsmd_flow *f)
 
 static uint64_t tomb_ttl(void)
 {
-	uint64_t t = 10ULL * apsmd.conf.ae_ms;
+	uint64_t t = 10ULL * conf->ae_ms;
 
 	return t > TOMB_TTL_MIN_MS ? t : TOMB_TTL_MIN_MS;
 }
@@ -146,7 +173,7 @@ static uint64_t send_buckets(uint32_t peer, const uint8_t *bm)
 	}
 	if (w.count)
 		apsmd_send_to(&w, peer, 0, APSMD_F_REPAIR);
-	apsmd.c.ae_repair_sent += n;
+	apsmd_ctr.ae_repair_sent += n;
 	return n;
 }
 
@@ -156,12 +183,12 @@ void apsmd_sync_flush(void)
 {
 	if (!pw.count)
 		return;
-	apsmd.c.sent += pw.count;
-	apsmd.c.batches_sent++;
-	apsmd.dirty = true;
+	apsmd_ctr.sent += pw.count;
+	apsmd_ctr.batches_sent++;
+	apsmd_dirty = true;
 	if (apsmd_gossip())
-		apsmd_send_fanout(&pw, apsmd.conf.gossip_fanout, 0,
-				  apsmd.conf.gossip_ttl, 0);
+		apsmd_send_fanout(&pw, conf->gossip_fanout, 0,
+				  conf->gossip_ttl, 0);
 	else
 		apsmd_send_all(&pw, 0, 0, 0);
 }
@@ -175,7 +202,7 @@ static void push(const struct apsmd_flow *f)
 		r = apsmd_wire_add(&pw, f);
 	}
 	if (r)
-		apsmd.c.bad_format++;
+		apsmd_ctr.bad_format++;
 }
 
 /* Every node owns the lifetime of the entries it created: a delete here of
@@ -185,8 +212,8 @@ static void push(const struct apsmd_flow *f)
  */
 void apsmd_sync_local(const struct apsmd_flow *f)
 {
-	if (f->op == APSM_RDS_OP_DEL && f->origin != apsmd.conf.id) {
-		apsmd.c.foreign_del++;
+	if (f->op == APSM_RDS_OP_DEL && f->origin != conf->id) {
+		apsmd_ctr.foreign_del++;
 		return;
 	}
 	if (f->op == APSM_RDS_OP_DEL)
@@ -198,14 +225,14 @@ void apsmd_sync_local(const struct apsmd_flow *f)
 static void push_own(const struct apsmd_flow *f, void *arg)
 {
 	(void)arg;
-	if (f->origin == apsmd.conf.id)
+	if (f->origin == conf->id)
 		push(f);
 }
 
 void apsmd_sync_resync(void)
 {
-	apsmd.c.resyncs++;
-	apsmd.dirty = true;
+	apsmd_ctr.resyncs++;
+	apsmd_dirty = true;
 	apsmd_kern_flows(push_own, NULL);
 	apsmd_sync_flush();
 }
@@ -218,39 +245,38 @@ static void note_lag(struct apsmd_pstate *ps, const struct apsmd_flow *f)
 
 	if (f->op != APSM_RDS_OP_NEW || t > now || now - t > 3600000)
 		return;
-	apsmd.c.lag_ms_last = now - t;
-	if (apsmd.c.lag_ms_last > apsmd.c.lag_ms_max)
-		apsmd.c.lag_ms_max = apsmd.c.lag_ms_last;
+	apsmd_ctr.lag_ms_last = now - t;
+	if (apsmd_ctr.lag_ms_last > apsmd_ctr.lag_ms_max)
+		apsmd_ctr.lag_ms_max = apsmd_ctr.lag_ms_last;
 	if (ps)
 		ps->lag_ms = now - t;
 }
 
-void apsmd_sync_on_batch(const struct apsmd_hdr *h, const uint8_t *body,
-			 size_t blen)
+void apsmd_sync_on_batch(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
+			 const uint8_t *body, size_t blen)
 {
 	static struct apsmd_flow f[FLOWS_PER_DGRAM], inst[FLOWS_PER_DGRAM];
 	static struct apsmd_wbuf relay, back;
-	struct apsmd_pstate *ps = apsmd_pstate(h->sender);
 	bool repair = h->flags & APSMD_F_REPAIR;
 	unsigned int n, i, ni = 0;
 
 	if (apsmd_wire_flows(body, blen, h->count, f, FLOWS_PER_DGRAM, &n)) {
-		apsmd.c.bad_format++;
+		apsmd_ctr.bad_format++;
 		return;
 	}
-	apsmd.c.batches_received++;
+	apsmd_ctr.batches_received++;
 	apsmd_wire_begin(&relay, APSMD_T_BATCH);
 	apsmd_wire_begin(&back, APSMD_T_BATCH);
 	for (i = 0; i < n; i++) {
 		if (ps)
 			ps->rx_entries++;
 		if (repair) {
-			apsmd.c.ae_repair_received++;
+			apsmd_ctr.ae_repair_received++;
 			if (f[i].op == APSM_RDS_OP_NEW && tomb_hit(&f[i])) {
 				/* deleted here: tell the sender */
 				struct apsmd_flow del = f[i];
 
-				apsmd.c.tombstone_hits++;
+				apsmd_ctr.tombstone_hits++;
 				del.op = APSM_RDS_OP_DEL;
 				if (apsmd_wire_add(&back, &del) == 1) {
 					apsmd_send_to(&back, h->sender, 0,
@@ -262,16 +288,16 @@ void apsmd_sync_on_batch(const struct apsmd_hdr *h, const uint8_t *body,
 		} else {
 			note_lag(ps, &f[i]);
 			if (seen_check(&f[i])) {
-				apsmd.c.dup_suppressed++;
+				apsmd_ctr.dup_suppressed++;
 				continue;
 			}
 			if (h->ttl > 1 && apsmd_gossip()) {
 				if (apsmd_wire_add(&relay, &f[i]) == 1) {
-					apsmd_send_fanout(&relay, apsmd.conf.gossip_fanout,
+					apsmd_send_fanout(&relay, conf->gossip_fanout,
 							  h->sender, h->ttl - 1, 0);
 					apsmd_wire_add(&relay, &f[i]);
 				}
-				apsmd.c.relayed++;
+				apsmd_ctr.relayed++;
 			}
 		}
 		if (f[i].op == APSM_RDS_OP_DEL)
@@ -279,13 +305,13 @@ void apsmd_sync_on_batch(const struct apsmd_hdr *h, const uint8_t *body,
 		inst[ni++] = f[i];
 	}
 	if (relay.count)
-		apsmd_send_fanout(&relay, apsmd.conf.gossip_fanout, h->sender,
+		apsmd_send_fanout(&relay, conf->gossip_fanout, h->sender,
 				  h->ttl - 1, 0);
 	if (back.count)
 		apsmd_send_to(&back, h->sender, 0, APSMD_F_REPAIR);
 	apsmd_kern_install(inst, ni);
-	if ((h->flags & APSMD_F_SNAP_END) && !apsmd.ready)
-		apsmd_set_ready("snapshot installed");
+	if ((h->flags & APSMD_F_SNAP_END) && !ready)
+		apsmd_sync_set_ready("snapshot installed");
 }
 
 /* ------------------------------------------------------------ anti-entropy */
@@ -298,7 +324,7 @@ void apsmd_sync_ae_round(void)
 	uint32_t peer;
 	unsigned int i;
 
-	if (!apsmd.ready)
+	if (!ready)
 		return;
 	peer = apsmd_random_live_peer(true);
 	if (!peer || tab_load())
@@ -312,8 +338,8 @@ void apsmd_sync_ae_round(void)
 	apsmd_wire_raw(&w, b, sizeof(b));
 	w.count = APSMD_BUCKETS;
 	apsmd_send_to(&w, peer, 0, 0);
-	apsmd.c.ae_rounds++;
-	apsmd.dirty = true;
+	apsmd_ctr.ae_rounds++;
+	apsmd_dirty = true;
 }
 
 static void send_pull(uint32_t peer, uint8_t what, const uint8_t *bm)
@@ -330,19 +356,20 @@ static void send_pull(uint32_t peer, uint8_t what, const uint8_t *bm)
 	apsmd_send_to(&w, peer, 0, 0);
 }
 
-void apsmd_sync_on_digest(const struct apsmd_hdr *h, const uint8_t *body,
-			  size_t blen)
+void apsmd_sync_on_digest(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
+			  const uint8_t *body, size_t blen)
 {
 	uint64_t sum[APSMD_BUCKETS];
 	uint8_t bm[APSMD_BUCKETS / 8];
 	unsigned int i, diff = 0;
 
+	(void)ps;
 	if (blen != APSMD_DIGEST_LEN || h->count != APSMD_BUCKETS) {
-		apsmd.c.bad_format++;
+		apsmd_ctr.bad_format++;
 		return;
 	}
-	apsmd.c.ae_digests_received++;
-	if (!apsmd.ready || tab_load())
+	apsmd_ctr.ae_digests_received++;
+	if (!ready || tab_load())
 		return;		/* a starting node has nothing to compare */
 	digest_of_tab(sum);
 	memset(bm, 0, sizeof(bm));
@@ -354,19 +381,19 @@ void apsmd_sync_on_digest(const struct apsmd_hdr *h, const uint8_t *body,
 	}
 	if (!diff)
 		return;
-	apsmd.c.ae_diff_buckets += diff;
+	apsmd_ctr.ae_diff_buckets += diff;
 	send_buckets(h->sender, bm);
 	send_pull(h->sender, APSMD_PULL_RANGES, bm);
-	apsmd.c.ae_pulls++;
+	apsmd_ctr.ae_pulls++;
 }
 
-void apsmd_sync_on_pull(const struct apsmd_hdr *h, const uint8_t *body,
-			size_t blen)
+void apsmd_sync_on_pull(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
+			const uint8_t *body, size_t blen)
 {
 	static struct apsmd_wbuf w;
 
 	if (blen != APSMD_PULL_LEN) {
-		apsmd.c.bad_format++;
+		apsmd_ctr.bad_format++;
 		return;
 	}
 	switch (body[0]) {
@@ -375,22 +402,21 @@ void apsmd_sync_on_pull(const struct apsmd_hdr *h, const uint8_t *body,
 			send_buckets(h->sender, body + 8);
 		break;
 	case APSMD_PULL_FULL:
-		if (!apsmd.ready || tab_load())
+		if (!ready || tab_load())
 			return;	/* not a good source yet: it will ask another */
-		apsmd.c.snapshot_entries += send_buckets(h->sender, NULL);
+		apsmd_ctr.snapshot_entries += send_buckets(h->sender, NULL);
 		apsmd_inv_send_full(h->sender);
 		apsmd_wire_begin(&w, APSMD_T_BATCH);
 		apsmd_send_to(&w, h->sender, 0,
 			      APSMD_F_REPAIR | APSMD_F_SNAP_END);
-		apsmd.c.snapshots_served++;
-		if (apsmd_pstate(h->sender))
-			apsmd_pstate(h->sender)->resyncs++;
+		apsmd_ctr.snapshots_served++;
+		ps->resyncs++;
 		break;
 	case APSMD_PULL_INVENTORY:
 		apsmd_inv_send_full(h->sender);
 		break;
 	default:
-		apsmd.c.bad_format++;
+		apsmd_ctr.bad_format++;
 	}
 }
 
@@ -401,22 +427,22 @@ void apsmd_sync_snapshot_ask(void)
 	uint64_t now = apsmd_now_ms();
 	uint32_t peer;
 
-	if (apsmd.ready)
+	if (ready)
 		return;
-	if (apsmd.snap_from && now - apsmd.snap_asked_ms < apsmd.conf.snapshot_ms)
+	if (snap_from && now - snap_asked_ms < conf->snapshot_ms)
 		return;		/* one in flight */
 	peer = apsmd_random_live_peer(true);
 	if (!peer) {
-		if (now - apsmd.start_ms >= apsmd.conf.snapshot_ms)
-			apsmd_set_ready("no ready peer to pull a snapshot from");
+		if (now - start_ms >= conf->snapshot_ms)
+			apsmd_sync_set_ready("no ready peer to pull a snapshot from");
 		return;
 	}
-	if (apsmd.snap_from)
+	if (snap_from)
 		apsmd_log("no snapshot from node %u yet: asking node %u",
-			  apsmd.snap_from, peer);
+			  snap_from, peer);
 	else
 		apsmd_log("pulling a snapshot from node %u", peer);
-	apsmd.snap_from = peer;
-	apsmd.snap_asked_ms = now;
+	snap_from = peer;
+	snap_asked_ms = now;
 	send_pull(peer, APSMD_PULL_FULL, NULL);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * apsmctl's netlink layer. See nl.h.
+ * The netlink client of apsmctl and apsmd (lib/). See nl.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -36,8 +36,8 @@ static struct {
 
 struct ext_ack {
 	const char *msg;
-	bool miss;
-	uint32_t miss_type;
+	bool miss, miss_nest, offs;
+	uint32_t miss_type, miss_off, off;
 };
 
 static int ext_ack_attr(const struct nlattr *a, void *data)
@@ -53,6 +53,18 @@ static int ext_ack_attr(const struct nlattr *a, void *data)
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
 			ea->miss = true;
 			ea->miss_type = mnl_attr_get_u32(a);
+		}
+		break;
+	case NLMSGERR_ATTR_MISS_NEST:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+			ea->miss_nest = true;
+			ea->miss_off = mnl_attr_get_u32(a);
+		}
+		break;
+	case NLMSGERR_ATTR_OFFS:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+			ea->offs = true;
+			ea->off = mnl_attr_get_u32(a);
 		}
 		break;
 	}
@@ -80,31 +92,116 @@ static void ext_ack_parse(const struct nlmsghdr *nlh, struct ext_ack *ea)
 	mnl_attr_parse(nlh, off, ext_ack_attr, ea);
 }
 
-/* Turn an error reply into ctl_error(): strerror plus the extack text. */
+static nl_attr_namer attr_namer;
+
+void nl_set_attr_namer(nl_attr_namer namer)
+{
+	attr_namer = namer;
+}
+
+/* Walk the attributes in [p, end) (a message's or a nest's payload) to
+ * the one starting at or enclosing byte off of req; nest is the type of
+ * the nest they are in (0: top level).
+ */
+static int attr_at(const struct nlmsghdr *req, const char *p, const char *end,
+		   uint32_t off, uint16_t nest, uint16_t *pnest,
+		   uint16_t *ptype)
+{
+	const char *base = (const char *)req, *at = base + off;
+
+	while (p + sizeof(struct nlattr) <= end) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		const char *next = p + MNL_ALIGN(a->nla_len);
+
+		if (a->nla_len < sizeof(*a) || p + a->nla_len > end)
+			return -1;
+		if (at == p) {
+			*pnest = nest;
+			*ptype = mnl_attr_get_type(a);
+			return 0;
+		}
+		if (at > p && at < p + a->nla_len)
+			return attr_at(req, p + MNL_ATTR_HDRLEN, p + a->nla_len,
+				       off, mnl_attr_get_type(a), pnest, ptype);
+		p = next;
+	}
+	return -1;
+}
+
+int nl_attr_at(const struct nlmsghdr *req, uint32_t off, uint16_t *nest,
+	       uint16_t *type)
+{
+	const char *p = (const char *)req + NLMSG_HDRLEN + GENL_HDRLEN;
+
+	if (!req || off < NLMSG_HDRLEN + GENL_HDRLEN || off >= req->nlmsg_len)
+		return -1;
+	return attr_at(req, p, (const char *)req + req->nlmsg_len, off, 0,
+		       nest, type);
+}
+
+/* The CLI keyword of attribute type in nest, or NULL. */
+static const char *keyword(uint16_t nest, uint16_t type)
+{
+	return attr_namer ? attr_namer(nest, type) : NULL;
+}
+
+void nl_error_text(const struct nlmsghdr *err_msg, int err,
+		   const struct nlmsghdr *req, char *buf, size_t len)
+{
+	struct ext_ack ea;
+	const char *kw = NULL, *hint = "";
+	uint16_t nest = 0, type;
+
+	ext_ack_parse(err_msg, &ea);
+	if (err == EPERM)
+		hint = " (needs CAP_NET_ADMIN)";
+	if (ea.miss) {
+		/* The nest it is missing from: at miss_off of the request
+		 * (none: a top-level attribute).
+		 */
+		if (!ea.miss_nest || !nl_attr_at(req, ea.miss_off, &nest, &type))
+			kw = keyword(ea.miss_nest ? type : 0, ea.miss_type);
+		if (kw)
+			snprintf(buf, len, "%s: missing %s", strerror(err), kw);
+		else if (ea.msg)
+			snprintf(buf, len, "%s: %s", strerror(err), ea.msg);
+		else
+			snprintf(buf, len, "%s: missing attribute %u",
+				 strerror(err), ea.miss_type);
+		return;
+	}
+	if (ea.offs && !nl_attr_at(req, ea.off, &nest, &type))
+		kw = keyword(nest, type);
+	if (ea.msg && kw)
+		snprintf(buf, len, "%s: %s (%s)", strerror(err), ea.msg, kw);
+	else if (ea.msg)
+		snprintf(buf, len, "%s: %s", strerror(err), ea.msg);
+	else if (kw)
+		snprintf(buf, len, "%s: bad %s", strerror(err), kw);
+	else
+		snprintf(buf, len, "%s%s", strerror(err), hint);
+}
+
+/* Turn an error reply into ctl_error(): strerror plus the extack text,
+ * attributes named by their CLI keyword (nl_set_attr_namer).
+ */
 static int last_kernel_err;
 
 static void kernel_error(const struct nlmsghdr *nlh, int err)
 {
-	struct ext_ack ea;
-	const char *hint = "";
+	char buf[512];
 
 	last_kernel_err = err;
-	ext_ack_parse(nlh, &ea);
-	if (err == EPERM)
-		hint = " (needs CAP_NET_ADMIN)";
-	if (ea.msg)
-		ctl_seterr("%s: %s", strerror(err), ea.msg);
-	else if (ea.miss)
-		ctl_seterr("%s: missing attribute %u", strerror(err),
-			   ea.miss_type);
-	else
-		ctl_seterr("%s%s", strerror(err), hint);
+	nl_error_text(nlh, err, (const struct nlmsghdr *)nl.sbuf, buf,
+		      sizeof(buf));
+	ctl_seterr("%s", buf);
 }
 
 /* ------------------------------------------------------------ socket */
 
 static int nl_send(struct nlmsghdr *nlh)
 {
+	last_kernel_err = 0;
 	if (mnl_socket_sendto(nl.sk, nlh, nlh->nlmsg_len) < 0) {
 		ctl_seterr("netlink send: %s", strerror(errno));
 		return -1;
@@ -233,6 +330,11 @@ err:
 	mnl_socket_close(nl.sk);
 	nl.sk = NULL;
 	return -1;
+}
+
+int nl_errno(void)
+{
+	return last_kernel_err;
 }
 
 void nl_close(void)
@@ -428,14 +530,16 @@ int nl_dump(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg)
 	return ret;
 }
 
-int nl_join(const char *group)
+/* ------------------------------------------------------------ multicast */
+
+static int mc_join(struct mnl_socket *sk, const char *group)
 {
 	unsigned int i;
 
 	for (i = 0; i < nl.n_grps; i++) {
 		if (strcmp(nl.grps[i].name, group))
 			continue;
-		if (mnl_socket_setsockopt(nl.sk, NETLINK_ADD_MEMBERSHIP,
+		if (mnl_socket_setsockopt(sk, NETLINK_ADD_MEMBERSHIP,
 					  &nl.grps[i].id,
 					  sizeof(nl.grps[i].id)) < 0) {
 			ctl_seterr("cannot join multicast group \"%s\": %s",
@@ -448,18 +552,21 @@ int nl_join(const char *group)
 	return -1;
 }
 
-int nl_listen(nl_msg_cb cb, void (*lost)(void *arg), void *arg)
+/* Receive on sk, feeding the family's messages to cb; an overrun calls
+ * lost and goes on. Blocking: forever (-1 on an error or when cb fails);
+ * otherwise until nothing is queued (0).
+ */
+static int mc_recv(struct mnl_socket *sk, char *buf, bool blocking,
+		   nl_msg_cb cb, void (*lost)(void *arg), void *arg)
 {
-	struct timeval tv = { 0 };
 	ssize_t n;
 
-	setsockopt(mnl_socket_get_fd(nl.sk), SOL_SOCKET, SO_RCVTIMEO, &tv,
-		   sizeof(tv));
 	for (;;) {
 		const struct nlmsghdr *r;
 		int len;
 
-		n = mnl_socket_recvfrom(nl.sk, nl.rbuf, NL_BUF_SIZE);
+		n = recv(mnl_socket_get_fd(sk), buf, NL_BUF_SIZE,
+			 blocking ? 0 : MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -468,11 +575,13 @@ int nl_listen(nl_msg_cb cb, void (*lost)(void *arg), void *arg)
 					lost(arg);
 				continue;
 			}
+			if (!blocking && (errno == EAGAIN || errno == EWOULDBLOCK))
+				return 0;
 			ctl_seterr("netlink receive: %s", strerror(errno));
 			return -1;
 		}
 		len = n;
-		for (r = (const struct nlmsghdr *)nl.rbuf; mnl_nlmsg_ok(r, len);
+		for (r = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(r, len);
 		     r = mnl_nlmsg_next(r, &len)) {
 			if (r->nlmsg_type != nl.family)
 				continue;
@@ -480,6 +589,63 @@ int nl_listen(nl_msg_cb cb, void (*lost)(void *arg), void *arg)
 				return -1;
 		}
 	}
+}
+
+int nl_join(const char *group)
+{
+	return mc_join(nl.sk, group);
+}
+
+int nl_listen(nl_msg_cb cb, void (*lost)(void *arg), void *arg)
+{
+	struct timeval tv = { 0 };
+
+	setsockopt(mnl_socket_get_fd(nl.sk), SOL_SOCKET, SO_RCVTIMEO, &tv,
+		   sizeof(tv));
+	return mc_recv(nl.sk, nl.rbuf, true, cb, lost, arg);
+}
+
+int nl_mc_open(struct nl_mc *mc, const char *const *groups, int rcvbuf)
+{
+	if (!nl.sk) {
+		ctl_seterr("internal error: nl_mc_open before nl_open");
+		return -1;
+	}
+	mc->buf = malloc(NL_BUF_SIZE);
+	mc->sk = mnl_socket_open(NETLINK_GENERIC);
+	if (!mc->buf || !mc->sk ||
+	    mnl_socket_bind(mc->sk, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ctl_seterr("netlink socket: %s", strerror(errno));
+		goto err;
+	}
+	mc->fd = mnl_socket_get_fd(mc->sk);
+	if (rcvbuf > 0 &&
+	    setsockopt(mc->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		setsockopt(mc->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			   sizeof(rcvbuf));
+	for (; *groups; groups++)
+		if (mc_join(mc->sk, *groups))
+			goto err;
+	return 0;
+err:
+	nl_mc_close(mc);
+	return -1;
+}
+
+int nl_mc_read(struct nl_mc *mc, nl_msg_cb cb, void (*lost)(void *arg),
+	       void *arg)
+{
+	return mc_recv(mc->sk, mc->buf, false, cb, lost, arg);
+}
+
+void nl_mc_close(struct nl_mc *mc)
+{
+	if (mc->sk)
+		mnl_socket_close(mc->sk);
+	free(mc->buf);
+	memset(mc, 0, sizeof(*mc));
+	mc->fd = -1;
 }
 
 /* ------------------------------------------------------------ parsing */

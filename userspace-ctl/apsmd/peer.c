@@ -8,18 +8,27 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
-#include "apsmd.h"
+#include "core.h"
+#include "peer.h"
+
+static const struct apsmd_conf *conf;
+static const struct peer_ops *ops;
+static uint8_t key[APSMD_KEY_BYTES];
+static uint64_t epoch, seq;
+static int udp = -1;
+static struct apsmd_pstate ps_tab[APSMD_PEERS_MAX];
 
 const struct apsmd_peer *apsmd_peer_conf(uint32_t id)
 {
 	unsigned int i;
 
-	for (i = 0; i < apsmd.conf.n_peers; i++)
-		if (apsmd.conf.peers[i].id == id)
-			return &apsmd.conf.peers[i];
+	for (i = 0; i < conf->n_peers; i++)
+		if (conf->peers[i].id == id)
+			return &conf->peers[i];
 	return NULL;
 }
 
@@ -31,31 +40,37 @@ struct apsmd_pstate *apsmd_pstate(uint32_t id)
 	if (!id || !apsmd_peer_conf(id))
 		return NULL;
 	for (i = 0; i < APSMD_PEERS_MAX; i++)
-		if (apsmd.ps[i].id == id)
-			return &apsmd.ps[i];
+		if (ps_tab[i].id == id)
+			return &ps_tab[i];
 	for (i = 0; i < APSMD_PEERS_MAX; i++) {
-		if (!apsmd.ps[i].id) {
-			memset(&apsmd.ps[i], 0, sizeof(apsmd.ps[i]));
-			apsmd.ps[i].id = id;
-			return &apsmd.ps[i];
+		if (!ps_tab[i].id) {
+			memset(&ps_tab[i], 0, sizeof(ps_tab[i]));
+			ps_tab[i].id = id;
+			return &ps_tab[i];
 		}
 	}
 	return NULL;
 }
 
-int apsmd_peer_open(void)
+int apsmd_peer_open(const struct apsmd_conf *c, const uint8_t *k,
+		    uint64_t ep, const struct peer_ops *o)
 {
 	int one = 1, buf = 4 << 20;
 
-	apsmd.udp = socket(apsmd.conf.listen.ss_family, SOCK_DGRAM |
+	conf = c;
+	ops = o;
+	memcpy(key, k, sizeof(key));
+	epoch = ep;
+
+	udp = socket(conf->listen.ss_family, SOCK_DGRAM |
 			   SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (apsmd.udp < 0)
+	if (udp < 0)
 		return -1;
-	setsockopt(apsmd.udp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	setsockopt(apsmd.udp, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-	setsockopt(apsmd.udp, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	if (bind(apsmd.udp, (struct sockaddr *)&apsmd.conf.listen,
-		 apsmd.conf.listen_len) < 0) {
+	setsockopt(udp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(udp, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	setsockopt(udp, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	if (bind(udp, (struct sockaddr *)&conf->listen,
+		 conf->listen_len) < 0) {
 		apsmd_log("bind Listen: %s", strerror(errno));
 		return -1;
 	}
@@ -65,11 +80,11 @@ int apsmd_peer_open(void)
 static size_t seal(struct apsmd_wbuf *w, uint8_t ttl, uint8_t flags)
 {
 	struct apsmd_hdr h = {
-		.sender = apsmd.conf.id, .epoch = apsmd.epoch,
-		.seq = ++apsmd.seq, .ttl = ttl, .flags = flags,
+		.sender = conf->id, .epoch = epoch,
+		.seq = ++seq, .ttl = ttl, .flags = flags,
 	};
 
-	return apsmd_wire_seal(w, &h, apsmd.key);
+	return apsmd_wire_seal(w, &h, key);
 }
 
 static void xmit(const struct apsmd_wbuf *w, size_t len,
@@ -77,9 +92,9 @@ static void xmit(const struct apsmd_wbuf *w, size_t len,
 {
 	struct apsmd_pstate *ps = apsmd_pstate(p->id);
 
-	if (sendto(apsmd.udp, w->b, len, 0, (const struct sockaddr *)&p->ep,
+	if (sendto(udp, w->b, len, 0, (const struct sockaddr *)&p->ep,
 		   p->ep_len) < 0) {
-		apsmd.c.send_fail++;
+		apsmd_ctr.send_fail++;
 		return;
 	}
 	if (ps) {
@@ -106,9 +121,9 @@ void apsmd_send_all(struct apsmd_wbuf *w, uint32_t skip, uint8_t ttl,
 	size_t len = seal(w, ttl, flags);
 	unsigned int i;
 
-	for (i = 0; i < apsmd.conf.n_peers; i++)
-		if (apsmd.conf.peers[i].id != skip)
-			xmit(w, len, &apsmd.conf.peers[i]);
+	for (i = 0; i < conf->n_peers; i++)
+		if (conf->peers[i].id != skip)
+			xmit(w, len, &conf->peers[i]);
 	apsmd_wire_begin(w, w->type);
 }
 
@@ -122,13 +137,13 @@ void apsmd_send_fanout(struct apsmd_wbuf *w, unsigned int fanout,
 	unsigned int n = 0, i, live = 0;
 	size_t len = seal(w, ttl, flags);
 
-	for (i = 0; i < apsmd.conf.n_peers; i++) {
-		struct apsmd_pstate *ps = apsmd_pstate(apsmd.conf.peers[i].id);
+	for (i = 0; i < conf->n_peers; i++) {
+		struct apsmd_pstate *ps = apsmd_pstate(conf->peers[i].id);
 
 		live += ps && ps->alive;
 	}
-	for (i = 0; i < apsmd.conf.n_peers; i++) {
-		const struct apsmd_peer *p = &apsmd.conf.peers[i];
+	for (i = 0; i < conf->n_peers; i++) {
+		const struct apsmd_peer *p = &conf->peers[i];
 		struct apsmd_pstate *ps = apsmd_pstate(p->id);
 
 		if (p->id != skip && (!live || (ps && ps->alive)))
@@ -148,8 +163,8 @@ uint32_t apsmd_random_live_peer(bool need_ready)
 	uint32_t cand[APSMD_PEERS_MAX];
 	unsigned int n = 0, i;
 
-	for (i = 0; i < apsmd.conf.n_peers; i++) {
-		struct apsmd_pstate *ps = apsmd_pstate(apsmd.conf.peers[i].id);
+	for (i = 0; i < conf->n_peers; i++) {
+		struct apsmd_pstate *ps = apsmd_pstate(conf->peers[i].id);
 
 		if (ps && ps->alive && (!need_ready || ps->ready))
 			cand[n++] = ps->id;
@@ -159,7 +174,7 @@ uint32_t apsmd_random_live_peer(bool need_ready)
 
 bool apsmd_gossip(void)
 {
-	return apsmd.conf.n_peers + 1 > apsmd.conf.gossip_threshold;
+	return conf->n_peers + 1 > conf->gossip_threshold;
 }
 
 static void dispatch(const uint8_t *b, size_t len)
@@ -169,9 +184,9 @@ static void dispatch(const uint8_t *b, size_t len)
 	const uint8_t *body;
 	size_t blen;
 
-	switch (apsmd_wire_verify(b, len, apsmd.key, &h, &body, &blen)) {
+	switch (apsmd_wire_verify(b, len, key, &h, &body, &blen)) {
 	case APSMD_BAD_MAC:
-		apsmd.c.auth_fail++;
+		apsmd_ctr.auth_fail++;
 		/* the sender field is not authenticated: a hint only */
 		if (len >= 12) {
 			ps = apsmd_pstate(apsmd_get32(b + 8));
@@ -180,40 +195,26 @@ static void dispatch(const uint8_t *b, size_t len)
 		}
 		return;
 	case APSMD_BAD_FORMAT:
-		apsmd.c.bad_format++;
+		apsmd_ctr.bad_format++;
 		return;
 	case APSMD_OK:
 		break;
 	}
 	ps = apsmd_pstate(h.sender);
 	if (!ps) {
-		apsmd.c.unknown_sender++;
+		apsmd_ctr.unknown_sender++;
 		return;
 	}
 	if (apsmd_replay_check(&ps->replay, h.epoch, h.seq)) {
-		apsmd.c.replay++;
+		apsmd_ctr.replay++;
 		ps->replayed++;
 		return;
 	}
 	ps->rx_dgrams++;
-	apsmd_memb_heard(ps);
-	switch (h.type) {
-	case APSMD_T_BATCH:
-		apsmd_sync_on_batch(&h, body, blen);
-		break;
-	case APSMD_T_HEARTBEAT:
-		apsmd_memb_on_heartbeat(ps, &h, body, blen);
-		break;
-	case APSMD_T_DIGEST:
-		apsmd_sync_on_digest(&h, body, blen);
-		break;
-	case APSMD_T_PULL:
-		apsmd_sync_on_pull(&h, body, blen);
-		break;
-	case APSMD_T_INSTANCE:
-		apsmd_inv_on_msg(ps, &h, body, blen);
-		break;
-	}
+	ops->heard(ps);
+	/* wire_verify accepts known types only */
+	if (h.type <= APSMD_T_MAX && ops->msg[h.type])
+		ops->msg[h.type](ps, &h, body, blen);
 }
 
 void apsmd_peer_on_readable(void)
@@ -223,14 +224,51 @@ void apsmd_peer_on_readable(void)
 	ssize_t len;
 
 	while (budget--) {
-		len = recv(apsmd.udp, buf, sizeof(buf), 0);
+		len = recv(udp, buf, sizeof(buf), 0);
 		if (len < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		apsmd.dirty = true;
+		apsmd_dirty = true;
 		dispatch(buf, len);
 	}
-	apsmd_sync_flush();
+	ops->drained();
+}
+
+int apsmd_peer_fd(void)
+{
+	return udp;
+}
+
+void apsmd_peer_close(void)
+{
+	if (udp >= 0)
+		close(udp);
+	udp = -1;
+	sodium_memzero(key, sizeof(key));
+}
+
+void apsmd_peer_each(void (*fn)(struct apsmd_pstate *p, void *arg), void *arg)
+{
+	unsigned int i;
+
+	for (i = 0; i < conf->n_peers; i++) {
+		struct apsmd_pstate *p = apsmd_pstate(conf->peers[i].id);
+
+		if (p)
+			fn(p, arg);
+	}
+}
+
+/* Peers removed from the config: forget their liveness (not their replay
+ * windows: apsmd_pstate() keeps those by id).
+ */
+void apsmd_peer_forget_removed(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < APSMD_PEERS_MAX; i++)
+		if (ps_tab[i].id && !apsmd_peer_conf(ps_tab[i].id))
+			ps_tab[i].alive = false;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "apsmctl.h"
+#include "flow.h"
 
 static const char *const group_choices[] = { "rds", "events", NULL };
 
@@ -53,8 +54,9 @@ static void line_end(void)
 	fflush(stdout);
 }
 
-static void rds_line(struct monitor *m, const struct nlattr *flow)
+static int rds_line(const struct nlattr *flow, void *arg)
 {
+	struct monitor *m = arg;
 	const struct nlattr *a;
 	const char *op = "?";
 	char ob[4];
@@ -87,6 +89,25 @@ static void rds_line(struct monitor *m, const struct nlattr *flow)
 		print_flow(flow, &m->names, NULL);
 	}
 	line_end();
+	return 0;
+}
+
+/* Event flows: one line (JSON array element or " flow ...") each. */
+static int event_flow_json(const struct nlattr *flow, void *arg)
+{
+	struct monitor *m = arg;
+
+	print_flow(flow, &m->names, &m->j);
+	return 0;
+}
+
+static int event_flow_text(const struct nlattr *flow, void *arg)
+{
+	struct monitor *m = arg;
+
+	fputc(' ', stdout);
+	print_flow(flow, &m->names, NULL);
+	return 0;
 }
 
 /* Keep the id -> name cache in step with instance and chain events. */
@@ -119,18 +140,12 @@ static int monitor_msg(const struct nlmsghdr *nlh, void *arg)
 {
 	const struct event_desc *e = NULL;
 	struct monitor *m = arg;
-	const struct nlattr *a, *nest = NULL;
+	const struct nlattr *nest = NULL;
 	uint8_t cmd = nl_cmd(nlh);
 	unsigned int i;
 
-	if (cmd == APSM_CMD_RDS_NOTIFY) {
-		if (mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
-			return 0;
-		mnl_attr_for_each(a, nlh, GENL_HDRLEN)
-			if (mnl_attr_get_type(a) == APSM_A_FLOW)
-				rds_line(m, a);
-		return 0;
-	}
+	if (cmd == APSM_CMD_RDS_NOTIFY)
+		return for_each_flow(nlh, rds_line, m);
 	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++)
 		if (events[i].cmd == cmd)
 			e = &events[i];
@@ -154,9 +169,7 @@ static int monitor_msg(const struct nlmsghdr *nlh, void *arg)
 			/* Flow events carry flows. */
 			json_key(&m->j, "flows");
 			json_arr_open(&m->j);
-			mnl_attr_for_each(a, nlh, GENL_HDRLEN)
-				if (mnl_attr_get_type(a) == APSM_A_FLOW)
-					print_flow(a, &m->names, &m->j);
+			for_each_flow(nlh, event_flow_json, m);
 			json_arr_close(&m->j);
 		}
 		json_obj_close(&m->j);
@@ -166,14 +179,8 @@ static int monitor_msg(const struct nlmsghdr *nlh, void *arg)
 			fputc(' ', stdout);
 			e->print(nest, NULL);
 		}
-		if (!e->attr) {
-			mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
-				if (mnl_attr_get_type(a) != APSM_A_FLOW)
-					continue;
-				fputc(' ', stdout);
-				print_flow(a, &m->names, NULL);
-			}
-		}
+		if (!e->attr)
+			for_each_flow(nlh, event_flow_text, m);
 	} else {
 		printf("event cmd %u", cmd);
 	}

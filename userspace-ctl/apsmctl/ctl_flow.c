@@ -10,23 +10,7 @@
 #include <sys/socket.h>
 
 #include "apsmctl.h"
-
-static const uint8_t flow_kind[APSM_FLOW_A_MAX + 1] = {
-	[APSM_FLOW_A_FAMILY] = NLK_U8,
-	[APSM_FLOW_A_PROTO] = NLK_U8,
-	[APSM_FLOW_A_SRC] = NLK_ANY,
-	[APSM_FLOW_A_DST] = NLK_ANY,
-	[APSM_FLOW_A_SPORT] = NLK_U16,
-	[APSM_FLOW_A_DPORT] = NLK_U16,
-	[APSM_FLOW_A_DIR] = NLK_U8,
-	[APSM_FLOW_A_SPI] = NLK_U32,
-	[APSM_FLOW_A_PATH] = NLK_ANY,
-	[APSM_FLOW_A_ORIGIN] = NLK_U32,
-	[APSM_FLOW_A_VERSION] = NLK_U64,
-	[APSM_FLOW_A_AGE_MS] = NLK_U64,
-	[APSM_FLOW_A_PACKETS] = NLK_U64,
-	[APSM_FLOW_A_OP] = NLK_U8,
-};
+#include "flow.h"
 
 static const char *const dir_names[] = { "forward", "return", NULL };
 
@@ -177,7 +161,7 @@ void print_flow(const struct nlattr *nest, const struct ctl_names *names,
 	uint8_t proto, d;
 	uint32_t spi;
 
-	nl_parse_nest(nest, flow_kind, APSM_FLOW_A_MAX, tb);
+	nl_parse_nest(nest, nl_flow_kind, APSM_FLOW_A_MAX, tb);
 	src = get_addr(tb[APSM_FLOW_A_SRC], sb);
 	dst = get_addr(tb[APSM_FLOW_A_DST], db);
 	proto = nl_u8(tb[APSM_FLOW_A_PROTO]);
@@ -274,23 +258,21 @@ struct flow_show {
 	struct ctl_names names;
 };
 
-static int flow_one(const struct nlmsghdr *nlh, void *arg)
+static int flow_one(const struct nlattr *flow, void *arg)
 {
 	struct flow_show *fs = arg;
-	const struct nlattr *a;
 	struct json *j = show_json(&fs->s);
 
-	if (mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
-		return 0;
-	/* A reply may carry several flows. */
-	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
-		if (mnl_attr_get_type(a) != APSM_A_FLOW)
-			continue;
-		print_flow(a, &fs->names, j);
-		if (!j)
-			fputc('\n', stdout);
-	}
+	print_flow(flow, &fs->names, j);
+	if (!j)
+		fputc('\n', stdout);
 	return 0;
+}
+
+/* flow get: the reply message's flows. */
+static int flow_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	return for_each_flow(nlh, flow_one, arg);
 }
 
 int cmd_flow_show(int argc, char **argv)
@@ -302,7 +284,7 @@ int cmd_flow_show(int argc, char **argv)
 		return -1;
 	names_load(&fs.names);
 	show_begin(&fs.s);
-	ret = nl_dump(nl_msg(APSM_CMD_FLOW_GET, 0), flow_one, &fs);
+	ret = nl_flow_dump(flow_one, &fs);
 	ret = show_end(&fs.s, ret);
 	names_free(&fs.names);
 	return ret;
@@ -358,7 +340,7 @@ static int flow_key_request(int argc, char **argv, uint8_t cmd,
 	nest = mnl_attr_nest_start(nlh, APSM_A_FLOW);
 	put_key(nlh, v);
 	mnl_attr_nest_end(nlh, nest);
-	return nl_request(nlh, fs ? flow_one : NULL, fs);
+	return nl_request(nlh, fs ? flow_msg : NULL, fs);
 }
 
 int cmd_flow_get(int argc, char **argv)

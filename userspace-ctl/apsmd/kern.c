@@ -7,25 +7,31 @@
  * overflow (ENOBUFS) is counted and repaired by a dump resync of both.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "apsmd.h"
 #include "args.h"
+#include "flow.h"
+#include "instance.h"
 #include "nl.h"
 
-static struct mnl_socket *mcsk;
-static uint32_t fabric_ifindex;
+#include "core.h"
+#include "kern.h"
 
+static struct nl_mc mc = { .fd = -1 };
+static uint32_t fabric_ifindex;
+static const struct apsmd_conf *conf;
+static const struct kern_ops *ops;
+
+static int mc_open(void);
+
+/* The kernel refused the last request with errno e. */
 static bool kerr_is(int e)
 {
-	const char *s = strerror(e);
-
-	return !strncmp(ctl_error(), s, strlen(s));
+	return nl_errno() == e;
 }
 
 int apsmd_kern_peer_add(const struct apsmd_peer *p)
@@ -71,12 +77,12 @@ int apsmd_kern_peer_state(uint32_t id, uint8_t state)
 	return 0;
 }
 
-int apsmd_kern_peer_repl(const struct apsmd_pstate *p, uint64_t now_ms)
+int apsmd_kern_peer_repl(uint32_t id, const struct kern_repl *p)
 {
 	struct nlmsghdr *nlh = nl_msg(APSM_CMD_PEER_SET, 0);
 	struct nlattr *nest = mnl_attr_nest_start(nlh, APSM_A_PEER), *r;
 
-	mnl_attr_put_u32(nlh, APSM_PEER_A_ID, p->id);
+	mnl_attr_put_u32(nlh, APSM_PEER_A_ID, id);
 	r = mnl_attr_nest_start(nlh, APSM_PEER_A_REPL);
 	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_UPDATES_TX, p->tx_entries);
 	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_UPDATES_RX, p->rx_entries);
@@ -85,22 +91,23 @@ int apsmd_kern_peer_repl(const struct apsmd_pstate *p, uint64_t now_ms)
 	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_AUTH_FAIL, p->auth_fail);
 	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_REPLAY, p->replayed);
 	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_RESYNC, p->resyncs);
-	if (p->last_rx_ms)
+	if (p->heard)
 		mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_LAST_RX_MS,
-				 now_ms - p->last_rx_ms);
+				 p->last_rx_ago_ms);
 	mnl_attr_put_u64(nlh, APSM_PEER_REPL_A_LAG_MS, p->lag_ms);
 	mnl_attr_nest_end(nlh, r);
 	mnl_attr_nest_end(nlh, nest);
 	return nl_request(nlh, NULL, NULL) ? -1 : 0;
 }
 
-int apsmd_kern_setup(void)
+int apsmd_kern_setup(const struct apsmd_conf *c, const struct kern_ops *o)
 {
-	const struct apsmd_conf *c = &apsmd.conf;
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
 	unsigned int i;
 
+	conf = c;
+	ops = o;
 	fabric_ifindex = if_nametoindex(c->fabric_dev);
 	if (!fabric_ifindex) {
 		apsmd_log("FabricDevice %s: %s", c->fabric_dev, strerror(errno));
@@ -127,22 +134,15 @@ int apsmd_kern_setup(void)
 	for (i = 0; i < c->n_peers; i++)
 		if (apsmd_kern_peer_add(&c->peers[i]))
 			return -1;
-	return 0;
+	return mc_open();
+}
+
+int apsmd_kern_fd(void)
+{
+	return mc.fd;
 }
 
 /* ------------------------------------------------------------ flows */
-
-static const uint8_t flow_kind[APSM_FLOW_A_MAX + 1] = {
-	[APSM_FLOW_A_FAMILY] = NLK_U8,
-	[APSM_FLOW_A_PROTO] = NLK_U8,
-	[APSM_FLOW_A_SPORT] = NLK_U16,
-	[APSM_FLOW_A_DPORT] = NLK_U16,
-	[APSM_FLOW_A_DIR] = NLK_U8,
-	[APSM_FLOW_A_SPI] = NLK_U32,
-	[APSM_FLOW_A_ORIGIN] = NLK_U32,
-	[APSM_FLOW_A_VERSION] = NLK_U64,
-	[APSM_FLOW_A_OP] = NLK_U8,
-};
 
 /* An APSM_A_FLOW nest into f. 0 or -1 (malformed). */
 static int flow_from_nest(const struct nlattr *nest, struct apsmd_flow *f)
@@ -151,7 +151,7 @@ static int flow_from_nest(const struct nlattr *nest, struct apsmd_flow *f)
 	size_t al;
 	uint16_t pl;
 
-	nl_parse_nest(nest, flow_kind, APSM_FLOW_A_MAX, tb);
+	nl_parse_nest(nest, nl_flow_kind, APSM_FLOW_A_MAX, tb);
 	memset(f, 0, sizeof(*f));
 	f->family = nl_u8(tb[APSM_FLOW_A_FAMILY]);
 	al = f->family == AF_INET ? 4 : f->family == AF_INET6 ? 16 : 0;
@@ -206,11 +206,11 @@ void apsmd_kern_install(const struct apsmd_flow *f, unsigned int n)
 		mnl_attr_nest_end(nlh, nest);
 	}
 	if (nl_request(nlh, NULL, NULL)) {
-		apsmd.c.install_fail++;
+		apsmd_ctr.install_fail++;
 		apsmd_log("flow install (%u entries): %s", n, ctl_error());
 		return;
 	}
-	apsmd.c.received += n;
+	apsmd_ctr.received += n;
 }
 
 struct flow_dump {
@@ -218,24 +218,17 @@ struct flow_dump {
 	void *arg;
 };
 
-static int flow_dump_one(const struct nlmsghdr *nlh, void *arg)
+static int flow_dump_one(const struct nlattr *nest, void *arg)
 {
 	struct flow_dump *fd = arg;
-	const struct nlattr *a;
 	struct apsmd_flow f;
 
-	if (mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
+	if (flow_from_nest(nest, &f)) {
+		apsmd_ctr.bad_format++;
 		return 0;
-	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
-		if (mnl_attr_get_type(a) != APSM_A_FLOW)
-			continue;
-		if (flow_from_nest(a, &f)) {
-			apsmd.c.bad_format++;
-			continue;
-		}
-		f.op = APSM_RDS_OP_NEW;
-		fd->cb(&f, fd->arg);
 	}
+	f.op = APSM_RDS_OP_NEW;
+	fd->cb(&f, fd->arg);
 	return 0;
 }
 
@@ -244,7 +237,7 @@ int apsmd_kern_flows(void (*cb)(const struct apsmd_flow *f, void *arg),
 {
 	struct flow_dump fd = { cb, arg };
 
-	if (nl_dump(nl_msg(APSM_CMD_FLOW_GET, 0), flow_dump_one, &fd)) {
+	if (nl_flow_dump(flow_dump_one, &fd)) {
 		apsmd_log("flow dump: %s", ctl_error());
 		return -1;
 	}
@@ -252,16 +245,6 @@ int apsmd_kern_flows(void (*cb)(const struct apsmd_flow *f, void *arg),
 }
 
 /* ------------------------------------------------------------ instances */
-
-static const uint8_t inst_kind[APSM_INSTANCE_A_MAX + 1] = {
-	[APSM_INSTANCE_A_NAME] = NLK_STR,
-	[APSM_INSTANCE_A_ID] = NLK_U32,
-	[APSM_INSTANCE_A_SERVICE] = NLK_STR,
-	[APSM_INSTANCE_A_NODE] = NLK_U32,
-	[APSM_INSTANCE_A_MODE] = NLK_U8,
-	[APSM_INSTANCE_A_WEIGHT] = NLK_U32,
-	[APSM_INSTANCE_A_STATE] = NLK_U8,
-};
 
 static int inst_from_msg(const struct nlmsghdr *nlh, struct apsmd_inst *r)
 {
@@ -271,7 +254,7 @@ static int inst_from_msg(const struct nlmsghdr *nlh, struct apsmd_inst *r)
 
 	if (!nest)
 		return -1;
-	nl_parse_nest(nest, inst_kind, APSM_INSTANCE_A_MAX, tb);
+	nl_parse_nest(nest, nl_instance_kind, APSM_INSTANCE_A_MAX, tb);
 	memset(r, 0, sizeof(*r));
 	r->op = APSMD_INST_OP_SET;
 	r->id = nl_u32(tb[APSM_INSTANCE_A_ID]);
@@ -413,169 +396,81 @@ int apsmd_kern_inst_del(uint32_t id)
 
 /* ------------------------------------------------------------ multicast */
 
-struct groups {
-	uint32_t rds, events;
-};
-
-static int mc_resolve_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	const struct nlattr *a, *g, *x;
-	struct groups *gr = arg;
-
-	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
-		if (mnl_attr_get_type(a) != CTRL_ATTR_MCAST_GROUPS)
-			continue;
-		mnl_attr_for_each_nested(g, a) {
-			const char *name = NULL;
-			uint32_t gid = 0;
-
-			mnl_attr_for_each_nested(x, g) {
-				if (mnl_attr_get_type(x) == CTRL_ATTR_MCAST_GRP_NAME &&
-				    mnl_attr_validate(x, MNL_TYPE_NUL_STRING) == 0)
-					name = mnl_attr_get_str(x);
-				if (mnl_attr_get_type(x) == CTRL_ATTR_MCAST_GRP_ID &&
-				    mnl_attr_validate(x, MNL_TYPE_U32) == 0)
-					gid = mnl_attr_get_u32(x);
-			}
-			if (name && !strcmp(name, APSM_MCGRP_RDS))
-				gr->rds = gid;
-			if (name && !strcmp(name, APSM_MCGRP_EVENTS))
-				gr->events = gid;
-		}
-	}
-	return MNL_CB_OK;
-}
-
-/* A second netlink socket, only for the groups, so that requests on nl.c's
- * socket never swallow notifications. Its receive buffer is NetlinkRcvbuf
- * (APSMD_NL_RCVBUF in the environment overrides it: tests shrink it to
- * provoke ENOBUFS).
+/* A second netlink socket, only for the groups (nl_mc_open), so that
+ * requests on nl.c's socket never swallow notifications. Its receive
+ * buffer is NetlinkRcvbuf (APSMD_NL_RCVBUF in the environment overrides
+ * it: tests shrink it to provoke ENOBUFS).
  */
-int apsmd_kern_mc_open(void)
+static int mc_open(void)
 {
-	char buf[8192];
-	struct nlmsghdr *nlh;
-	struct genlmsghdr *g;
-	struct groups gr = { 0, 0 };
-	int rcvbuf = apsmd.conf.nl_rcvbuf, fl;
+	static const char *const groups[] = {
+		APSM_MCGRP_RDS, APSM_MCGRP_EVENTS, NULL
+	};
+	int rcvbuf = conf->nl_rcvbuf;
 	const char *env = getenv("APSMD_NL_RCVBUF");
-	ssize_t n;
 
 	if (env && atoi(env) > 0)
 		rcvbuf = atoi(env);
-	mcsk = mnl_socket_open(NETLINK_GENERIC);
-	if (!mcsk || mnl_socket_bind(mcsk, 0, MNL_SOCKET_AUTOPID) < 0) {
-		apsmd_log("netlink socket: %s", strerror(errno));
+	if (nl_mc_open(&mc, groups, rcvbuf)) {
+		apsmd_log("cannot join the \"%s\" and \"%s\" groups: %s",
+			  APSM_MCGRP_RDS, APSM_MCGRP_EVENTS, ctl_error());
 		return -1;
 	}
-	apsmd.mc = mnl_socket_get_fd(mcsk);
-	if (setsockopt(apsmd.mc, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-		       sizeof(rcvbuf)) < 0)
-		setsockopt(apsmd.mc, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-			   sizeof(rcvbuf));
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = GENL_ID_CTRL;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = 1;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = CTRL_CMD_GETFAMILY;
-	g->version = 1;
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, APSM_GENL_NAME);
-	errno = 0;
-	if (mnl_socket_sendto(mcsk, nlh, nlh->nlmsg_len) < 0)
-		goto err;
-	n = mnl_socket_recvfrom(mcsk, buf, sizeof(buf));
-	if (n < 0 || mnl_cb_run(buf, n, 1, mnl_socket_get_portid(mcsk),
-				mc_resolve_cb, &gr) < 0 || !gr.rds || !gr.events)
-		goto err;
-	if (mnl_socket_setsockopt(mcsk, NETLINK_ADD_MEMBERSHIP, &gr.rds,
-				  sizeof(gr.rds)) < 0 ||
-	    mnl_socket_setsockopt(mcsk, NETLINK_ADD_MEMBERSHIP, &gr.events,
-				  sizeof(gr.events)) < 0)
-		goto err;
-	fl = fcntl(apsmd.mc, F_GETFL);
-	fcntl(apsmd.mc, F_SETFL, fl | O_NONBLOCK);
 	return 0;
-err:
-	apsmd_log("cannot join the \"%s\" and \"%s\" groups: %s",
-		  APSM_MCGRP_RDS, APSM_MCGRP_EVENTS,
-		  errno ? strerror(errno) : "no such group");
-	return -1;
 }
 
-static void on_rds(const struct nlmsghdr *nlh)
+static int on_rds_flow(const struct nlattr *nest, void *arg)
 {
-	const struct nlattr *a;
 	struct apsmd_flow f;
 
-	if (mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
-		return;
-	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
-		if (mnl_attr_get_type(a) != APSM_A_FLOW)
-			continue;
-		if (flow_from_nest(a, &f)) {
-			apsmd.c.bad_format++;
-			continue;
-		}
-		apsmd_sync_local(&f);
-	}
+	(void)arg;
+	if (flow_from_nest(nest, &f))
+		apsmd_ctr.bad_format++;
+	else
+		ops->rds(&f);
+	return 0;
 }
 
 static void on_instance_event(const struct nlmsghdr *nlh, uint8_t cmd)
 {
 	struct apsmd_inst r;
 
-	if (inst_from_msg(nlh, &r) || r.node != apsmd.conf.id)
+	if (inst_from_msg(nlh, &r) || r.node != conf->id)
 		return;		/* remote instances are not ours to announce */
 	if (cmd == APSM_CMD_INSTANCE_DEL)
 		r.op = APSMD_INST_OP_DEL;
-	apsmd_inv_on_event(&r);
+	ops->inst_event(&r);
+}
+
+static int on_mc_msg(const struct nlmsghdr *r, void *arg)
+{
+	uint8_t cmd = nl_cmd(r);
+
+	(void)arg;
+	if (cmd == APSM_CMD_RDS_NOTIFY)
+		for_each_flow(r, on_rds_flow, NULL);
+	else if (cmd == APSM_CMD_INSTANCE_NEW || cmd == APSM_CMD_INSTANCE_SET ||
+		 cmd == APSM_CMD_INSTANCE_DEL)
+		on_instance_event(r, cmd);
+	return 0;
+}
+
+static void on_mc_lost(void *arg)
+{
+	(void)arg;
+	apsmd_ctr.enobufs++;
+	apsmd_log("netlink overflow: resyncing");
+	ops->overflow();
 }
 
 void apsmd_kern_on_readable(void)
 {
-	static char buf[NL_BUF_SIZE];
-	ssize_t n;
-
-	for (;;) {
-		const struct nlmsghdr *r;
-		int len;
-
-		n = recv(apsmd.mc, buf, sizeof(buf), 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOBUFS) {
-				apsmd.c.enobufs++;
-				apsmd_log("netlink overflow: resyncing");
-				apsmd_sync_resync();
-				apsmd_inv_send_full(0);
-				continue;
-			}
-			break;		/* EAGAIN: drained */
-		}
-		len = n;
-		for (r = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(r, len);
-		     r = mnl_nlmsg_next(r, &len)) {
-			uint8_t cmd;
-
-			if (r->nlmsg_type < NLMSG_MIN_TYPE)
-				continue;
-			cmd = nl_cmd(r);
-			if (cmd == APSM_CMD_RDS_NOTIFY)
-				on_rds(r);
-			else if (cmd == APSM_CMD_INSTANCE_NEW ||
-				 cmd == APSM_CMD_INSTANCE_SET ||
-				 cmd == APSM_CMD_INSTANCE_DEL)
-				on_instance_event(r, cmd);
-		}
-	}
-	apsmd_sync_flush();
+	nl_mc_read(&mc, on_mc_msg, on_mc_lost, NULL);
+	ops->drained();
 }
 
 void apsmd_kern_close(void)
 {
-	if (mcsk)
-		mnl_socket_close(mcsk);
+	nl_mc_close(&mc);
 	nl_close();
 }

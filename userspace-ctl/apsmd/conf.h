@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * apsmd's config file and key file (conf.c): parsed into struct
+ * apsmd_conf, which main owns and hands (const) to the modules.
+ */
+#ifndef APSMD_CONF_H
+#define APSMD_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "wire.h"
+
+#define APSMD_PEERS_MAX		256
+
+struct apsmd_peer {
+	uint32_t id;
+	struct sockaddr_storage ep;
+	socklen_t ep_len;
+	uint8_t lladdr[6];
+};
+
+struct apsmd_conf {
+	uint32_t id;
+	struct sockaddr_storage listen;
+	socklen_t listen_len;
+	char key_file[256];
+	char fabric_dev[32];
+	char stats_file[256];
+	/* timers, ms */
+	uint32_t heartbeat_ms, peer_timeout_ms, ae_ms, snapshot_ms;
+	/* gossip relay above gossip_threshold nodes (peers + 1) */
+	uint32_t gossip_threshold, gossip_fanout, gossip_ttl;
+	uint32_t nl_rcvbuf;	/* bytes, the rds/events socket */
+	bool inventory;		/* announce/install instances (Inventory) */
+	unsigned int n_peers;
+	struct apsmd_peer peers[APSMD_PEERS_MAX];
+};
+
+/* Parse FILE into c. 0, or -1 with "FILE:LINE: why" in err. */
+int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
+		    size_t errlen);
+
+/* Read a base64 key file into key. 0 or -1 (err set). */
+int apsmd_key_load(const char *file, uint8_t key[APSMD_KEY_BYTES], char *err,
+		   size_t errlen);
+
+#endif /* APSMD_CONF_H */

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * apsmd's RDS replication (sync.c), and this node's readiness (it holds
+ * a full RDS). Uses kern, peer and inv; tells main through sync_ops.
+ */
+#ifndef APSMD_SYNC_H
+#define APSMD_SYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "peer.h"
+#include "wire.h"
+
+struct sync_ops {
+	void (*ready)(void);	/* this node just became ready */
+};
+
+void apsmd_sync_init(const struct apsmd_conf *c, uint64_t start_ms,
+		     const struct sync_ops *ops);
+bool apsmd_sync_ready(void);
+void apsmd_sync_set_ready(const char *why);
+void apsmd_sync_local(const struct apsmd_flow *f);	/* from the kernel */
+void apsmd_sync_flush(void);
+void apsmd_sync_resync(void);		/* push own entries (ENOBUFS, start) */
+void apsmd_sync_on_batch(struct apsmd_pstate *p, const struct apsmd_hdr *h,
+			 const uint8_t *body, size_t blen);
+void apsmd_sync_on_digest(struct apsmd_pstate *p, const struct apsmd_hdr *h,
+			  const uint8_t *body, size_t blen);
+void apsmd_sync_on_pull(struct apsmd_pstate *p, const struct apsmd_hdr *h,
+			const uint8_t *body, size_t blen);
+void apsmd_sync_ae_round(void);
+void apsmd_sync_snapshot_ask(void);
+
+#endif /* APSMD_SYNC_H */

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * apsmd's UDP wire format (wire.c): pure encode/decode, MAC, stable entry
+ * hashes, anti-replay window. The bottom of apsmd: includes no module.
+ */
+#ifndef APSMD_WIRE_H
+#define APSMD_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/apsm.h>
+
+#define APSMD_KEY_BYTES		32
+
+/* ---- wire format (all integers big-endian) ----
+ *
+ * header (32 bytes): magic u32 "APSM", version u8, type u8, count u16,
+ *   sender u32, ttl u8, flags u8, pad u16, epoch u64, seq u64
+ * body, by type:
+ *   BATCH:     count entries: op u8, family u8, proto u8, dir u8, npath u8,
+ *              pad[3], sport u16, dport u16, spi u32, origin u32,
+ *              version u64, src[4|16], dst[4|16], path u32[npath]
+ *   HEARTBEAT: inventory hash u64, own instances u32, pad u32 (count 0)
+ *   DIGEST:    entries u32, pad u32, count (= APSMD_BUCKETS) u64 hashes
+ *   PULL:      what u8, pad[7], bucket bitmap[APSMD_BUCKETS / 8]
+ *   INSTANCE:  generation u32, total u16, pad u16, count records: op u8,
+ *              state u8, mode u8, pad u8, id u32, node u32, weight u32,
+ *              name[32], service[32]
+ * MAC: crypto_auth (HMAC-SHA512-256) over everything before, 32 bytes.
+ */
+#define APSMD_MAGIC		0x4150534dU
+#define APSMD_WIRE_VERSION	1
+#define APSMD_T_BATCH		1
+#define APSMD_T_HEARTBEAT	2
+#define APSMD_T_DIGEST		3
+#define APSMD_T_PULL		4
+#define APSMD_T_INSTANCE	5
+#define APSMD_T_MAX		5
+#define APSMD_HDR_LEN		32
+#define APSMD_MAC_LEN		32
+#define APSMD_DGRAM_MAX		1400
+
+#define APSMD_F_REPAIR		0x01	/* anti-entropy/snapshot: not relayed */
+#define APSMD_F_SNAP_END	0x02	/* last datagram of a snapshot */
+#define APSMD_F_READY		0x04	/* heartbeat: sender is ready */
+
+#define APSMD_BUCKETS		128	/* digest ranges (key hash buckets) */
+#define APSMD_PULL_RANGES	1
+#define APSMD_PULL_FULL		2	/* RDS + inventory + SNAP_END */
+#define APSMD_PULL_INVENTORY	3
+
+#define APSMD_HB_LEN		16
+#define APSMD_DIGEST_LEN	(8 + 8 * APSMD_BUCKETS)
+#define APSMD_PULL_LEN		(8 + APSMD_BUCKETS / 8)
+#define APSMD_INST_PREFIX	8
+#define APSMD_INST_REC		80
+#define APSMD_INST_OP_SET	1
+#define APSMD_INST_OP_DEL	2
+
+struct apsmd_flow {
+	uint8_t op, family, proto, dir, npath;
+	uint16_t sport, dport;
+	uint32_t spi, origin;
+	uint64_t version;
+	uint8_t src[16], dst[16];
+	uint32_t path[APSM_PATH_MAX];
+};
+
+struct apsmd_inst {
+	uint8_t op, state, mode;
+	uint32_t id, node, weight;
+	char name[APSM_NAME_MAX], service[APSM_NAME_MAX];
+};
+
+struct apsmd_hdr {
+	uint8_t type, ttl, flags;
+	uint16_t count;
+	uint32_t sender;
+	uint64_t epoch, seq;
+};
+
+/* Builds datagrams: begin, add until it returns 1 (full: seal and send,
+ * then begin again and re-add), seal.
+ */
+struct apsmd_wbuf {
+	uint8_t b[APSMD_DGRAM_MAX];
+	size_t len;
+	uint16_t count;
+	uint8_t type;
+};
+
+static inline void apsmd_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static inline void apsmd_put32(uint8_t *p, uint32_t v)
+{
+	apsmd_put16(p, v >> 16);
+	apsmd_put16(p + 2, v);
+}
+
+static inline void apsmd_put64(uint8_t *p, uint64_t v)
+{
+	apsmd_put32(p, v >> 32);
+	apsmd_put32(p + 4, v);
+}
+
+static inline uint16_t apsmd_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t apsmd_get32(const uint8_t *p)
+{
+	return (uint32_t)apsmd_get16(p) << 16 | apsmd_get16(p + 2);
+}
+
+static inline uint64_t apsmd_get64(const uint8_t *p)
+{
+	return (uint64_t)apsmd_get32(p) << 32 | apsmd_get32(p + 4);
+}
+
+void apsmd_wire_begin(struct apsmd_wbuf *w, uint8_t type);
+/* BATCH: 0 added, 1 does not fit, -1 invalid entry. */
+int apsmd_wire_add(struct apsmd_wbuf *w, const struct apsmd_flow *f);
+/* INSTANCE (after the prefix, see apsmd_wire_raw): 0 added, 1 full. */
+int apsmd_wire_add_inst(struct apsmd_wbuf *w, const struct apsmd_inst *r);
+/* Append n raw body bytes (no count change): 0, or 1 if they do not fit. */
+int apsmd_wire_raw(struct apsmd_wbuf *w, const void *p, size_t n);
+/* Fill the header (type and count from w) and append the MAC; returns
+ * the datagram length.
+ */
+size_t apsmd_wire_seal(struct apsmd_wbuf *w, const struct apsmd_hdr *h,
+		       const uint8_t key[APSMD_KEY_BYTES]);
+
+enum apsmd_verdict {
+	APSMD_OK,
+	APSMD_BAD_FORMAT,
+	APSMD_BAD_MAC,
+};
+
+/* Check the MAC and the header of a datagram; on APSMD_OK fill h and
+ * point body/blen at what follows the header (before the MAC).
+ */
+enum apsmd_verdict apsmd_wire_verify(const uint8_t *b, size_t len,
+				     const uint8_t key[APSMD_KEY_BYTES],
+				     struct apsmd_hdr *h, const uint8_t **body,
+				     size_t *blen);
+/* Decode a BATCH body (count entries, at most max) into f, *n entries. */
+enum apsmd_verdict apsmd_wire_flows(const uint8_t *body, size_t blen,
+				    unsigned int count, struct apsmd_flow *f,
+				    unsigned int max, unsigned int *n);
+/* Decode an INSTANCE body. */
+enum apsmd_verdict apsmd_wire_insts(const uint8_t *body, size_t blen,
+				    unsigned int count, uint32_t *gen,
+				    uint16_t *total, struct apsmd_inst *r,
+				    unsigned int max, unsigned int *n);
+
+/* Compat: verify + decode a BATCH datagram. */
+enum apsmd_verdict apsmd_wire_open(const uint8_t *b, size_t len,
+				   const uint8_t key[APSMD_KEY_BYTES],
+				   struct apsmd_hdr *h, struct apsmd_flow *f,
+				   unsigned int max, unsigned int *n);
+
+/* Stable hashes (same on every node): of the flow key only (family,
+ * proto, addresses, ports: picks the digest bucket and the tombstone
+ * slot), and of the whole entry (key, dir, spi, path, origin, version).
+ */
+uint64_t apsmd_flow_keyhash(const struct apsmd_flow *f);
+uint64_t apsmd_flow_hash(const struct apsmd_flow *f);
+static inline unsigned int apsmd_bucket(const struct apsmd_flow *f)
+{
+	return apsmd_flow_keyhash(f) % APSMD_BUCKETS;
+}
+/* Order of versions (kernel's rule): newer, tie: higher origin. */
+static inline bool apsmd_newer(uint64_t va, uint32_t oa, uint64_t vb,
+			       uint32_t ob)
+{
+	return va > vb || (va == vb && oa > ob);
+}
+
+/* Anti-replay window of one sender. */
+struct apsmd_replay {
+	uint64_t epoch, top;
+	uint64_t bits;		/* bit i: top - i seen */
+	bool init;
+};
+
+/* 0: fresh (and recorded), -1: replayed, stale epoch or too old. */
+int apsmd_replay_check(struct apsmd_replay *r, uint64_t epoch, uint64_t seq);
+
+#endif /* APSMD_WIRE_H */
