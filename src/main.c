@@ -122,7 +122,3 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Anticipatory packet steering through NF service chains");
 MODULE_VERSION(APSM_VERSION);
 MODULE_ALIAS_GENL_FAMILY(APSM_GENL_NAME);
-/* NSH GSO segmentation (nsh_gso_segment) of steered super-packets;
- * Debian builds it as nsh.ko (Documentation/nsh.md, "GSO").
- */
-MODULE_SOFTDEP("pre: nsh");
