@@ -31,6 +31,15 @@
 #   bg_pids+=(PID); on_exit bg_stop   kill the background PIDs and their
 #                             descendants at exit and wait (bounded) until
 #                             they are gone; fails if one survives SIGKILL
+#   assert_no_loss SRC [MSG]  fail unless every loss counter of the node's
+#                             stats is 0; SRC is a netns (apsmctl -n SRC -j
+#                             stats show) or a file holding that output
+#   assert_loss SRC "K=V..." [MSG]  the non-zero loss counters are exactly
+#                             K=V... (e.g. "drop_tx=2"), nothing else
+#   loss_counters SRC         print the non-zero loss counters, "K=V" a line
+#                             (loss: APSM_LOSS_RE, drop_*, peerdown_drop,
+#                             hold_timeout, hold_overflow*, rds_notify_fail,
+#                             rds_insert_full, rds_insert_nomem)
 #   on_exit CMD...            run CMD at exit (last registered runs first,
 #                             each in a subshell). A handler that fails
 #                             fails the test (exit 1 if it would pass), so
@@ -284,3 +293,42 @@ meminfo_kb() {
 	awk -v f="$1:" '$1 == f { print $2; found = 1 } END { if (!found) print 0 }' \
 		/proc/meminfo
 }
+
+# ------------------------------------------------------------------- stats
+# Every counter of `apsmctl stats show` that means a packet or a change was
+# lost: dropped, held until the timeout or refused by a full hold queue,
+# dropped for a dead peer, a flow notification or an RDS insert lost.
+APSM_LOSS_RE='^(drop_[a-z_]+|peerdown_drop|hold_timeout|hold_overflow|hold_overflow_flow|rds_notify_fail|rds_insert_full|rds_insert_nomem)$'
+# ...and the ones that must be in the output (a renamed counter must not
+# silently leave the check).
+_lib_loss_known="drop_tx peerdown_drop hold_timeout hold_overflow hold_overflow_flow rds_notify_fail"
+
+_lib_stats_json() {
+	if [ -f "$1" ]; then
+		cat "$1"
+	else
+		"$APSM_CTL" -n "$1" -j stats show || fail "apsmctl -n $1 stats show"
+	fi
+}
+
+loss_counters() {
+	local j k v
+	j=$(_lib_stats_json "$1") || return 1
+	for k in $_lib_loss_known; do
+		[[ $j == *"\"$k\":"* ]] || fail "stats of $1 lack the loss counter $k: $j"
+	done
+	while IFS=: read -r k v; do
+		k=${k//\"/}
+		[[ $k =~ $APSM_LOSS_RE ]] && [ "$v" != 0 ] && echo "$k=$v"
+	done < <(grep -oE '"[a-z_0-9]+":[0-9]+' <<<"$j")
+	return 0
+}
+
+assert_loss() {
+	local got
+	got=$(loss_counters "$1" | sort | tr '\n' ' ') || exit 1
+	[ "${got% }" = "$(tr ' ' '\n' <<<"$2" | sed '/^$/d' | sort | tr '\n' ' ' | sed 's/ $//')" ] ||
+		fail "${3:-loss counters of $1}: got '${got% }', expected '$2'"
+}
+
+assert_no_loss() { assert_loss "$1" "" "${2:-loss counters of $1}"; }
