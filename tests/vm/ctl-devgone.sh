@@ -76,8 +76,6 @@ ctl -b "$tmp/flows.apsm"
 inst_is fw1 '.state == "up" and .dev == "vX0" and .flows == 2'
 lb0=$(out -j service show | jq '.[] | select(.name == "fw") | .lb_size')
 [ "$lb0" -gt 0 ] || fail "service fw has no LB table with 2 instances up"
-# both up: the same kind of flows go to both (so the check below can fail)
-assert_eq "$(new_flows 30000 32 | sort -u | tr '\n' ' ')" "[11] [12] " "LB picks with both instances up"
 
 "$CTL" -j monitor events >"$tmp/mon" 2>"$tmp/mon.err" &
 mon_pid=$!
@@ -113,6 +111,8 @@ PYEOF
 	out -j flow show | jq -c ".[] | select(.src == \"10.9.0.2\" and .sport >= $1 and .sport < $(($1 + $2))) | .path_ids"
 }
 flow_base=40000
+# both up: the same kind of flows go to both (so the check below can fail)
+assert_eq "$(new_flows 30000 32 | sort -u | tr '\n' ' ')" "[11] [12] " "LB picks with both instances up"
 
 # gone_checks NAME DEV: NAME lost its port DEV the way this test expects.
 gone_checks() {
