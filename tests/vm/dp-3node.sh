@@ -134,7 +134,7 @@ for f in fwd:
     ret = [r for r in f2 if r["dir"] == "return" and r["proto"] == "tcp"
            and r["dst"] == natip[path[1]] and r["src"] == f["dst"]
            and r["sport"] == f["dport"] and r["path"] == path[::-1]]
-    assert len(ret) >= 1, ("no return entry on n2 for", f)
+    assert len(ret) == 1, ("return entries on n2 for", f, ret)   # exactly one per connection
     r = ret[0]
     assert r["origin"] == node_of[path[2]] + 1 and r["origin"] != 3, r
     assert r["packets"] >= 1, ("return entry not used on n2", r)
