@@ -64,10 +64,18 @@ for i in 0 1 2; do tn_ctl "$i" node set hold-ms 2000; done
 # Equal counts: no reply was lost or passed un-NATed, held or not.
 modprobe nf_tables # the VM does not autoload it
 nsx "$S" nft -f - <<'NFT'
-table inet t { chain o { type filter hook output priority 0; tcp sport 7777 counter } }
+table inet t {
+	chain o {
+		type filter hook output priority 0; tcp sport 7777 counter
+	}
+}
 NFT
 nsx "$C" nft -f - <<'NFT'
-table inet t { chain i { type filter hook input priority 0; ip saddr 10.2.0.2 ip daddr 10.1.0.2 tcp sport 7777 counter } }
+table inet t {
+	chain i {
+		type filter hook input priority 0; ip saddr 10.2.0.2 ip daddr 10.1.0.2 tcp sport 7777 counter
+	}
+}
 NFT
 nft_packets() { nsx "$1" nft list table inet t | sed -nE 's/.*counter packets ([0-9]+) .*/\1/p'; }
 
