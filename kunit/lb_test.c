@@ -139,14 +139,15 @@ static void lbt_weight_test(struct kunit *test)
 }
 
 /* Slots of the instances other than 102 that Maglev moves when 102 is
- * drained (or down) among 100..103 at weight 100: measured, and exact
- * because the table is a pure function of the ids, weights and size.
+ * drained (or down) among 100..103 at weight 100: 46 of their 12316
+ * (0.4 %), measured under UML, and exact because the table is a pure
+ * function of the ids, weights and size.
  * Maglev does not promise that no other slot moves: each instance fills
  * the free slot it prefers most in turn, so a slot 102 no longer takes
  * can be taken by another instance earlier than before and cascade. If
  * the permutation or the fill changes, this number changes: look why.
  */
-#define LBT_DRAIN_MOVED 0U
+#define LBT_DRAIN_MOVED 46U
 
 /* Drain and down own nothing but keep the table size; of the others'
  * slots exactly LBT_DRAIN_MOVED move; down gives the drain table.
