@@ -142,10 +142,14 @@ for f in fwd:
     ret = [r for r in f2 if r["dir"] == "return" and r["proto"] == "tcp"
            and r["dst"] == natip[path[1]] and r["src"] == f["dst"]
            and r["sport"] == f["dport"] and r["path"] == path[::-1]]
-    assert len(ret) == 1, ("return entries on n2 for", f, ret)   # exactly one per connection
+    assert len(ret) >= 1, ("no return entry on n2 for", f)
     r = ret[0]
     assert r["origin"] == node_of[path[2]] + 1 and r["origin"] != 3, r
     assert r["packets"] >= 1, ("return entry not used on n2", r)
+# (the match above cannot tell the connections of one NAT apart: it has no
+# NAT port) exactly one return entry per connection on n2
+rets = [r for r in f2 if r["dir"] == "return" and r["proto"] == "tcp"]
+assert len(rets) == nconn, (len(rets), rets)
 print("NATs used:", sorted(used_nat))
 s2 = ld("stats2")
 print("n2 hold queue: held %s released %s timeout %s" %
