@@ -138,15 +138,26 @@ static void lbt_weight_test(struct kunit *test)
 	apsm_maglev_free(m);
 }
 
-/* Drain and down own nothing but keep the table size; the others keep
- * every slot they had (they only gain).
+/* Slots of the instances other than 102 that Maglev moves when 102 is
+ * drained (or down) among 100..103 at weight 100: 46 of their 12316
+ * (0.4 %), measured under UML, and exact because the table is a pure
+ * function of the ids, weights and size.
+ * Maglev does not promise that no other slot moves: each instance fills
+ * the free slot it prefers most in turn, so a slot 102 no longer takes
+ * can be taken by another instance earlier than before and cascade. If
+ * the permutation or the fill changes, this number changes: look why.
+ */
+#define LBT_DRAIN_MOVED 46U
+
+/* Drain and down own nothing but keep the table size; of the others'
+ * slots exactly LBT_DRAIN_MOVED move; down gives the drain table.
  */
 static void lbt_drain_test(struct kunit *test)
 {
 	struct apsm_service *svc = lbt_service(test);
 	struct apsm_instance *inst[4];
-	struct apsm_maglev *before, *after;
-	u32 i, kept = 0, owned = 0;
+	struct apsm_maglev *before, *after, *down;
+	u32 i, kept = 0, owned = 0, same = 0;
 
 	for (i = 0; i < 4; i++)
 		inst[i] = lbt_add(test, svc, 100 + i, APSM_STATE_UP, 100);
@@ -164,15 +175,19 @@ static void lbt_drain_test(struct kunit *test)
 		kept += apsm_maglev_slot(before, i) ==
 			apsm_maglev_slot(after, i);
 	}
-	/* Maglev's cascade moves a few of the others' slots; bounded. */
-	KUNIT_EXPECT_GE(test, kept * 10, owned * 8);
-	apsm_maglev_free(after);
+	kunit_info(test, "drain: %u of the others' %u slots moved",
+		   owned - kept, owned);
+	KUNIT_EXPECT_EQ(test, owned - kept, LBT_DRAIN_MOVED);
 
-	/* down is the same as drain for the LB */
+	/* down is the same as drain for the LB: the very same table */
 	inst[2]->state = APSM_STATE_DOWN;
-	after = lbt_build(test, svc);
-	KUNIT_EXPECT_EQ(test, after->size, before->size);
-	KUNIT_EXPECT_EQ(test, lbt_slots(after, 102), 0U);
+	down = lbt_build(test, svc);
+	KUNIT_EXPECT_EQ(test, down->size, before->size);
+	KUNIT_EXPECT_EQ(test, lbt_slots(down, 102), 0U);
+	for (i = 0; i < down->size; i++)
+		same += apsm_maglev_slot(down, i) == apsm_maglev_slot(after, i);
+	KUNIT_EXPECT_EQ(test, same, down->size);
+	apsm_maglev_free(down);
 	apsm_maglev_free(after);
 	apsm_maglev_free(before);
 }

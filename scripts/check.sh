@@ -9,7 +9,7 @@
 # each in a fresh VM via scripts/vm-run.sh). Full logs go to
 # $APSM_LOG_DIR (default .test-logs/ in the clone).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 LOGDIR=${APSM_LOG_DIR:-$ROOT/.test-logs}
 mkdir -p "$LOGDIR"
@@ -35,9 +35,11 @@ record() {	# record NAME RESULT SECS LOG
 	*)
 		FAILED=$((FAILED + 1))
 		FAILED_NAMES+=("$name")
-		echo "---- last lines of $log ----"
-		tail -n 40 "$log" | sed 's/^/    /'
-		echo "----"
+		if [ "$log" != /dev/null ]; then
+			echo "---- last lines of $log ----"
+			tail -n 40 "$log" | sed 's/^/    /'
+			echo "----"
+		fi
 		;;
 	esac
 	printf '%-4s %-44s %4ss\n' "$res" "$name" "$secs"
@@ -98,9 +100,18 @@ run_counted() {
 }
 
 echo "== build"
-run_one build/module-W1 make -s module W=1
-run_one build/module-sparse make -s module C=2
-run_one build/userspace make -s userspace
+# No stale module: apsm.ko is removed first, and a failed build stage makes
+# every VM test a FAIL "not run" (sparse rebuilds apsm.ko after a failed
+# W=1 build, so its presence proves nothing).
+BUILD_FAILED=()
+build() {	# build NAME CMD...
+	selected "$1" || return 0
+	run_one "$@" || BUILD_FAILED+=("$1")
+}
+selected build/module && rm -f apsm.ko
+build build/module-W1 make -s module W=1
+build build/module-sparse make -s module C=2
+build build/userspace make -s userspace
 
 echo "== userspace unit tests"
 run_counted unit/userspace make -s -C userspace-ctl test
@@ -111,18 +122,42 @@ for t in tests/host/*.sh; do
 	run_one "host/$(basename "$t" .sh)" "$t"
 done
 
+# kunit_suites_ran LOG: every suite named in kunit/*.c (`.name = "..."` of
+# a struct kunit_suite) has a header or result line in kunit.py's output
+# ("==== apsm_lb (9 subtests) ====", "==== [PASSED] apsm_lb ===="); a
+# missing one is recorded as FAIL "kunit/SUITE (did not run)".
+kunit_suites_ran() {
+	local f suite
+	for f in kunit/*.c; do
+		grep -q 'struct kunit_suite [a-z_0-9]* = {' "$f" || continue
+		sed -nE '/struct kunit_suite [a-z_0-9]* = \{/,/\}/s/^[[:space:]]*\.name = "([^"]+)".*/\1/p' "$f"
+	done | sort -u | while read -r suite; do
+		grep -Eq "=+ (\[[A-Z]+\] )?$suite( \([0-9]+ subtests?\))? =+" "$1" ||
+			echo "$suite"
+	done
+}
+
 echo "== KUnit (UML)"
-run_counted kunit scripts/kunit.sh
+if selected kunit; then
+	run_counted kunit scripts/kunit.sh
+	for s in $(kunit_suites_ran "$LOGDIR/kunit.log"); do
+		record "kunit/$s (did not run)" FAIL 0 "$LOGDIR/kunit.log"
+	done
+fi
 
 echo "== VM tests"
-if [ -e apsm.ko ]; then
-	for t in tests/vm/*.sh; do
-		[ -e "$t" ] || continue
-		run_one "vm/$(basename "$t" .sh)" scripts/vm-run.sh --timeout 1200 "$t"
-	done
-else
-	record "vm (apsm.ko missing: build failed)" FAIL 0 /dev/null
-fi
+for t in tests/vm/*.sh; do
+	[ -e "$t" ] || continue
+	name="vm/$(basename "$t" .sh)"
+	if [ ${#BUILD_FAILED[@]} -gt 0 ]; then
+		selected "$name" &&
+			record "$name (not run: ${BUILD_FAILED[*]} failed)" FAIL 0 /dev/null
+	elif [ ! -e apsm.ko ]; then
+		selected "$name" && record "$name (not run: apsm.ko missing)" FAIL 0 /dev/null
+	else
+		run_one "$name" scripts/vm-run.sh --timeout 1200 "$t"
+	fi
+done
 
 echo
 echo "== $((SECONDS - START)) s; logs in $LOGDIR"

@@ -39,7 +39,9 @@
 #                             `port add dev up0|up1 role uplink` on their nodes
 #   tn_ctl I ARGS...          pp apsmctl on node I
 #   tn_bg NAME CMD...         run CMD in the background, stderr to
-#                             $work/NAME.log, killed at exit; pid in TN_BG_PID
+#                             $work/NAME.log; pid in TN_BG_PID, added to
+#                             bg_pids (killed and waited for at exit, before
+#                             the rmmod: bg_stop)
 #   tn_apsmd_conf I           print node I's apsmd config (Id I+1, Listen
 #                             10.0.0.(I+1):7946, KeyFile, FabricDevice fab0,
 #                             StatsFile $work/apsmdI.json, the 2 other peers)
@@ -77,7 +79,6 @@
 TN_VERBOSE=${TN_VERBOSE:-0}
 TN_CLIENT_NODE=0
 TN_SERVER_NODE=0
-TN_PIDS=()
 # shellcheck disable=SC2034 # for the callers
 TN_APSMD_PID=()
 # 1 once apsmd runs with its instance inventory on (the default)
@@ -87,12 +88,6 @@ declare -A TN_NF_PID=()
 
 _tn() { # CMD...: run, echoed when verbose
 	if [ "$TN_VERBOSE" = 1 ]; then pp "$@"; else "$@"; fi
-}
-
-_tn_stop_bg() {
-	local p
-	for p in "${TN_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	return 0
 }
 
 tn_init() {
@@ -129,7 +124,7 @@ tn_init() {
 	[ -e /dev/net/tun ] || modprobe tun
 	modprobe veth 2>/dev/null || true
 	modprobe bridge 2>/dev/null || true
-	on_exit _tn_stop_bg
+	on_exit bg_stop # before the rmmod above: LIFO
 
 	_tn ns_add "${NS[@]}" "$C" "$S"
 	for ns in "${NS[@]}" "$C" "$S"; do
@@ -200,7 +195,7 @@ tn_bg() {
 	fi
 	"$@" 2>"$work/$name.log" &
 	TN_BG_PID=$!
-	TN_PIDS+=("$TN_BG_PID")
+	bg_pids+=("$TN_BG_PID")
 }
 
 # ------------------------------------------------------------------ apsmd

@@ -5,7 +5,22 @@
 #   client ns C (10.1.0.2) --veth-- [up0  node ns N  up1] --veth-- server ns S (10.2.0.2)
 #                                   10.1.0.1         10.2.0.1
 #
-# Sets CTL, NF, PY, work, N, C, S; loads the module (unloaded at exit).
+# Sets CTL, NF, PY, work, N, C, S; loads the module (unloaded at exit;
+# background processes in bg_pids are stopped before that: bg_stop).
+#
+# Then, for the tests on this topology:
+#   dp_node [--up] TAP...     taps in N (--up: set up, for taps with no
+#                             nsh-nf), IPv4 forwarding on, ctl(), node id 1,
+#                             up0 and up1 uplink ports
+#   ctl ARGS...               pp apsmctl -n N ARGS
+#   dp_nf TAP MAC [OPTS...]   tests/tools/nsh-nf on TAP (--up, stats
+#                             $work/TAP.json, log $work/TAP.log), waits for
+#                             its stats; pid in DP_NF_PID[TAP] and bg_pids
+#   dp_capture NS DEV NAME    tcpdump -w $work/NAME.pcap on DEV, waits until
+#                             it listens; pid in DP_BG_PID and bg_pids
+#   dp_stat KEY / dp_nodeval KEY / dp_inst NAME FIELD
+#                             a node counter / node setting / instance field
+#   want_eq SECS EXPECTED CMD...  wait until CMD prints EXPECTED, else fail
 
 dp_1node_setup() {
 	CTL=$APSM_CTL
@@ -22,6 +37,7 @@ dp_1node_setup() {
 	modprobe nsh
 	pp load_apsm
 	on_exit unload_apsm
+	on_exit bg_stop # LIFO: before the rmmod
 	[ -e /dev/net/tun ] || modprobe tun
 	modprobe veth 2>/dev/null || true
 
@@ -43,6 +59,56 @@ dp_1node_setup() {
 	n2 ip addr add 10.2.0.2/24 dev eth0
 	n2 ip link set eth0 up
 	n2 ip route add default via 10.2.0.1
+}
+
+declare -A DP_NF_PID=()
+
+ctl() { pp "$CTL" -n "$N" "$@"; }
+
+dp_node() {
+	local up=0 t
+	[ "${1:-}" = --up ] && { up=1; shift; }
+	for t in "$@"; do
+		n0 ip tuntap add dev "$t" mode tap
+		[ "$up" = 0 ] || n0 ip link set "$t" up
+	done
+	n0 sysctl -qw net.ipv4.ip_forward=1
+	ctl node set id 1
+	ctl port add dev up0 role uplink
+	ctl port add dev up1 role uplink
+}
+
+dp_nf() {
+	local tap=$1 mac=$2
+	shift 2
+	ip netns exec "$N" "$NF" --mac "$mac" --up --stats "$work/$tap.json" "$@" "$tap" \
+		2>"$work/$tap.log" &
+	# shellcheck disable=SC2034 # for the callers
+	DP_NF_PID[$tap]=$!
+	bg_pids+=($!)
+	wait_until 5 test -s "$work/$tap.json" || fail "nsh-nf on $tap did not start: $(cat "$work/$tap.log")"
+}
+
+dp_capture() {
+	ip netns exec "$1" tcpdump -i "$2" -nn -U -w "$work/$3.pcap" 2>"$work/$3.tcpdump" &
+	# shellcheck disable=SC2034 # for the callers
+	DP_BG_PID=$!
+	bg_pids+=($!)
+	wait_until 10 grep -q "listening on $2" "$work/$3.tcpdump" ||
+		fail "tcpdump on $2: $(cat "$work/$3.tcpdump")"
+}
+
+_dp_json() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(d[sys.argv[1]])' "$1"; }
+dp_stat() { "$CTL" -n "$N" -j stats show | _dp_json "$1"; }
+dp_nodeval() { "$CTL" -n "$N" -j node show | _dp_json "$1"; }
+dp_inst() { "$CTL" -n "$N" -j instance show "$1" | _dp_json "$2"; }
+
+_dp_is() { [ "$("$@")" = "$_dp_want" ]; }
+want_eq() {
+	local secs=$1
+	_dp_want=$2
+	shift 2
+	wait_until "$secs" _dp_is "$@" || fail "$*: $("$@"), expected $_dp_want"
 }
 
 # dp_offload NS DEV [on|off]: switch TSO, GSO and GRO of DEV in NS (the

@@ -905,7 +905,10 @@ static void snapshot(struct mnl_socket *sk, struct snapshot *s)
 /* ------------------------------------------------------------ main */
 
 static struct {
-	unsigned long sent, send_refused, errors, ignored, bad_success,
+	/* tried = sent + send_refused; sent = errors + ignored +
+	 * bad_success + bad_silence
+	 */
+	unsigned long tried, sent, send_refused, errors, ignored, bad_success,
 		bad_silence;
 	unsigned long per_gen[G_MAX][3];	/* error, ignored, bad */
 	unsigned long errno_hist[200];
@@ -1002,11 +1005,12 @@ int main(int argc, char **argv)
 		if (verbose)
 			printf("%lu %s: %s (%zu bytes)\n", i, gens[g].name, desc,
 			       b->len);
-		st.sent++;
+		st.tried++;
 		if (mnl_socket_sendto(sk, b->d, b->len) < 0) {
 			st.send_refused++;
 			continue;
 		}
+		st.sent++;
 		/* Everything the kernel answers is queued already. */
 		while ((n = recv(fd, rbuf, sizeof(rbuf), MSG_DONTWAIT)) > 0) {
 			const struct nlmsghdr *r = (const void *)rbuf;
@@ -1051,8 +1055,9 @@ int main(int argc, char **argv)
 	}
 
 	snapshot(check, &after);
-	printf("nlfuzz: sent %lu: %lu errors, %lu ignored (structural), %lu refused by send()\n",
-	       st.sent, st.errors, st.ignored, st.send_refused);
+	printf("nlfuzz: tried %lu, refused by send() %lu, sent %lu: %lu errors, %lu ignored (structural), %lu unexpected\n",
+	       st.tried, st.send_refused, st.sent, st.errors, st.ignored,
+	       st.bad_success + st.bad_silence);
 	printf("nlfuzz: unexpected: %lu successes, %lu silences\n",
 	       st.bad_success, st.bad_silence);
 	for (i = 0; i < G_MAX; i++)

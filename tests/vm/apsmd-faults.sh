@@ -193,11 +193,16 @@ s.sendto(dgram(key, 1, 99, time.time_ns(), 1, ent, 1), to)                  # un
 s.sendto(dgram(key, 9, 1, 1, 1, b"", 0), to)                                # unknown type
 s.sendto(open(sys.argv[1], "rb").read(), to)                                # replay
 EOF
-wait_until 5 stat_gt 1 auth_fail "$af" || dump_fail "wrong-key datagram not counted"
-wait_until 5 stat_gt 1 replay $((rp + 1)) || dump_fail "stale/replayed datagrams not counted (replay $(c0 replay), was $rp)"
-wait_until 5 stat_gt 1 unknown_sender "$us" || dump_fail "unknown sender not counted"
-wait_until 5 stat_gt 1 bad_format "$bf" || dump_fail "malformed datagram not counted"
-flows 1 | grep -q 10.9.9.9 && fail "a hostile datagram installed an entry"
+# each hostile datagram counted exactly once: 1 wrong key, 2 replays (the
+# stale epoch and the captured one), 1 unknown sender, 1 unknown type
+c0_is() { [ "$(c0 "$1")" = "$2" ]; }
+wait_until 5 c0_is auth_fail $((af + 1)) || dump_fail "wrong-key datagram: auth_fail $(c0 auth_fail), was $af"
+wait_until 5 c0_is replay $((rp + 2)) || dump_fail "stale/replayed datagrams: replay $(c0 replay), was $rp"
+wait_until 5 c0_is unknown_sender $((us + 1)) || dump_fail "unknown sender: unknown_sender $(c0 unknown_sender), was $us"
+wait_until 5 c0_is bad_format $((bf + 1)) || dump_fail "malformed datagram: bad_format $(c0 bad_format), was $bf"
+# n1's RDS is what it was before the hostile datagrams
+flows 1 >"$work/f1.after"
+diff "$work/f1.before" "$work/f1.after" >&2 || dump_fail "n1's RDS changed under the hostile datagrams"
 log "hostile datagrams rejected: auth_fail $(c0 auth_fail) replay $(c0 replay) unknown_sender $(c0 unknown_sender) bad_format $(c0 bad_format)"
 
 for i in 0 1 2; do

@@ -6,8 +6,10 @@
 # once moved to another netns (`ip link set dev X netns Y`):
 #  - the instance stays, but goes `down` with no port (`dev` null, ifindex
 #    0), and its nf port entry is gone from `port show`;
-#  - its LB share is gone: down instances own no Maglev slot (lb.h), so the
-#    service still counts it (instances 2) with an unchanged table size;
+#  - its LB share is gone: down instances own no Maglev slot (lb.h): 32
+#    new flows sent into an uplink, steered by a policy, all pick the other
+#    instance (while both are up, both are picked); the service still
+#    counts it (instances 2) with an unchanged table size;
 #    the other instance of the service is untouched (up, its port kept);
 #  - the flows pinned to it stay consistent: its `flows` counter equals the
 #    RDS entries naming it;
@@ -65,6 +67,9 @@ ctl service add fw
 ctl instance add fw1 service fw id 11 dev vX0 weight 100 lladdr 02:00:00:00:01:01
 ctl instance add fw2 service fw id 12 dev vY0 weight 100 lladdr 02:00:00:00:01:02
 ctl port add dev vU0 role uplink
+# new flows from 10.9.0.2 entering vU0 are steered through c1: the LB picks
+ctl chain add c1 spi 20 services fw
+ctl policy add prio 10 iif vU0 src 10.9.0.0/24 chain c1
 printf 'flow install dir forward proto udp src 10.0.0.%d sport 1 dst 10.1.0.1 dport 2 spi 10 path %d origin 1 version 1\n' \
 	1 11 2 11 3 12 >"$tmp/flows.apsm"
 ctl -b "$tmp/flows.apsm"
@@ -80,6 +85,35 @@ probe() { "$CTL" service add probe && "$CTL" service del probe &&
 	grep -q '"op":"del","service":{"name":"probe"' "$tmp/mon"; }
 wait_until 20 probe || fail "monitor saw nothing: $(cat "$tmp/mon.err")"
 
+# new_flows FIRST N: N new UDP flows 10.9.0.2:FIRST.. -> 10.8.0.1:9 sent into
+# vU0 (from vU1, one frame each); prints the path_ids of the entries the
+# LB made for them, one per line, once all N are there
+new_flows() {
+	python3 - "$1" "$2" "$(cat /sys/class/net/vU0/address)" "$(cat /sys/class/net/vU1/address)" <<'PYEOF'
+import socket, struct, sys
+first, n, dst, src = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+mac = lambda m: bytes(int(x, 16) for x in m.split(":"))
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("vU1", 0))
+for sport in range(first, first + n):
+    udp = struct.pack("!HHHH", sport, 9, 8 + 4, 0) + b"ping"
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                     socket.inet_aton("10.9.0.2"), socket.inet_aton("10.8.0.1"))
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    s.send(mac(dst) + mac(src) + b"\x08\x00" + ip + udp)
+PYEOF
+	all() { [ "$(out -j flow show | jq "[.[] | select(.src == \"10.9.0.2\" and .sport >= $1 and .sport < $(($1 + $2)))] | length")" = "$2" ]; }
+	wait_until 10 all "$@" || fail "new flows $1..: $(out -j flow show | jq -c "[.[] | select(.src == \"10.9.0.2\")]")"
+	out -j flow show | jq -c ".[] | select(.src == \"10.9.0.2\" and .sport >= $1 and .sport < $(($1 + $2))) | .path_ids"
+}
+flow_base=40000
+# both up: the same kind of flows go to both (so the check below can fail)
+assert_eq "$(new_flows 30000 32 | sort -u | tr '\n' ' ')" "[11] [12] " "LB picks with both instances up"
+
 # gone_checks NAME DEV: NAME lost its port DEV the way this test expects.
 gone_checks() {
 	local name=$1 dev=$2 id
@@ -92,6 +126,10 @@ gone_checks() {
 		".[] | select(.name == \"fw\") | .instances == 2 and .lb_size == $lb0" service show
 	inst_is fw2 '.state == "up" and .dev == "vY0"'
 	jq_ok "port vY0 kept" 'any(.[]; .dev == "vY0" and .role == "nf")' port show
+	# Down, it owns no Maglev slot: 32 new flows all go to fw2 (id 12).
+	assert_eq "$(new_flows "$flow_base" 32 | sort | uniq -c | tr -s ' ')" " 32 [12]" \
+		"LB picks of 32 new flows with $name down"
+	flow_base=$((flow_base + 100))
 	# The pinned flows and the counter agree.
 	local n
 	n=$(out -j flow show | jq "[.[] | select(.path_ids | index($id))] | length")
@@ -134,6 +172,8 @@ wait_until 10 grep -q '"op":"set","instance":{"name":"fw2".*"state":"down"' "$tm
 	fail "no instance set event with fw2 down"
 inst_is fw2 '.state == "down" and .dev == null'
 jq_ok "service fw with both instances down" '.[] | select(.name == "fw") | .instances == 2' service show
+ctl policy del prio 10
+ctl chain del c1
 ctl instance del fw1
 ctl instance del fw2
 jq_ok "no instance left" 'length == 0' instance show

@@ -93,7 +93,17 @@ fuzz() { # NAME SEED [PREFIX...]
 	cat "$tmp/fuzz.out" >&2
 	log "nlfuzz $name seed $seed: exit $rc in $(((${EPOCHREALTIME/[!0-9]/} - s) / 1000)) ms"
 	[ "$rc" -eq 0 ] || fail "nlfuzz $name seed $seed: exit status $rc"
-	grep -q "sent $COUNT:" "$tmp/fuzz.out" || fail "nlfuzz $name did not send $COUNT messages"
+	# tried = refused + sent; each sent message answered with an error,
+	# ignored, or unexpected (0 with exit status 0): every one accounted
+	local tried refused sent errs ign unexp
+	read -r tried refused sent errs ign unexp < <(sed -nE \
+		's/^nlfuzz: tried ([0-9]+), refused by send\(\) ([0-9]+), sent ([0-9]+): ([0-9]+) errors, ([0-9]+) ignored.*, ([0-9]+) unexpected$/\1 \2 \3 \4 \5 \6/p' \
+		"$tmp/fuzz.out")
+	assert_eq "${tried:-}" "$COUNT" "nlfuzz $name: messages tried"
+	assert_eq "$((refused + sent))" "$COUNT" "nlfuzz $name: refused + sent"
+	assert_eq "$((errs + ign + unexp))" "$sent" "nlfuzz $name: errors + ignored + unexpected"
+	assert_eq "$unexp" 0 "nlfuzz $name: unexpected answers"
+	[ "$sent" -gt 0 ] || fail "nlfuzz $name: nothing was sent"
 	same "$(snap)" "$base_init" "init netns after nlfuzz $name seed $seed"
 	same "$(snap -n "$NS")" "$base_ns" "$NS after nlfuzz $name seed $seed"
 	assert_eq "$(slab_objs_prefix apsm)" "$slab1" "apsm slab objects after nlfuzz $name seed $seed"

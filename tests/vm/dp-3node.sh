@@ -23,7 +23,11 @@
 # Proves, for 20 TCP connections (socat) spread over both NATs: each
 # echoes; every forward entry's return entry is on n2 with the reversed
 # path and the NAT address of the NAT on that path, learned at the last
-# NF's node (not n2) and used there; each instance's tx == rx; no drops;
+# NF's node (not n2) and used there; each instance's tx == rx; no loss
+# (assert_no_loss on every node); the replies that beat their entry to n2
+# were held there and all released (hold_held >= 1 == hold_released, none
+# timed out), and every TCP packet the server sent reached the client
+# with the NAT restored (nft counters in S's output and C's input equal);
 # every node's `flow show -j` holds the same entries (key, dir, path,
 # origin); apsmd replicated with no auth failures.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
@@ -46,6 +50,34 @@ mon2 302 mon 1"
 tn_nf_setup "$INST"
 for i in 0 1 2; do tn_ctl "$i" chain add c1 spi 10 services fw,nat,mon; done
 for i in 0 1 2; do tn_ctl "$i" policy add prio 10 src 10.1.0.0/24 chain c1; done
+# hold-ms 2000 instead of the default 50 (a test-side choice, the default
+# stays): under TCG a SYN-ACK once reached n2 more than 50 ms before apsmd
+# brought its return entry, timed out in the hold queue and passed
+# un-NATed; this test asserts that no reply is lost (hold_timeout 0), and
+# the replication delay, not the hold-queue deadline, is what it measures.
+for i in 0 1 2; do tn_ctl "$i" node set hold-ms 2000; done
+
+# nft counters: every TCP packet the server sends from port 7777 (its
+# output), and every one the client receives from 10.2.0.2:7777 addressed
+# to the client itself, i.e. with the NAT restored (the client's input;
+# the client has no other address, so an un-NATed reply cannot arrive).
+# Equal counts: no reply was lost or passed un-NATed, held or not.
+modprobe nf_tables # the VM does not autoload it
+nsx "$S" nft -f - <<'NFT'
+table inet t {
+	chain o {
+		type filter hook output priority 0; tcp sport 7777 counter
+	}
+}
+NFT
+nsx "$C" nft -f - <<'NFT'
+table inet t {
+	chain i {
+		type filter hook input priority 0; ip saddr 10.2.0.2 ip daddr 10.1.0.2 tcp sport 7777 counter
+	}
+}
+NFT
+nft_packets() { nsx "$1" nft list table inet t | sed -nE 's/.*counter packets ([0-9]+) .*/\1/p'; }
 
 tn_bg socat ip netns exec "$S" socat TCP-LISTEN:7777,reuseaddr,fork EXEC:cat
 tcp_listening() { [ -n "$(nsx "$S" ss -Htln 'sport = :7777')" ]; }
@@ -69,6 +101,17 @@ print(sorted((f["src"], f["dst"], f["sport"], f["dport"], f["proto"], f["dir"],
 }
 same_rds() { local a; a=$(flows_of 0); [ "$a" = "$(flows_of 1)" ] && [ "$a" = "$(flows_of 2)" ]; }
 wait_until 30 same_rds || { tn_dump; fail "the nodes' RDS differ"; }
+
+# replies: held on n2 until their entry came, restored by their NAT
+both_counts() { echo "$(nft_packets "$S") $(nft_packets "$C")"; }
+wait_stable 10 both_counts || fail "the nft counters did not settle"
+read -r sent got <<<"$(both_counts)"
+log "server sent $sent TCP packets from port 7777; the client got $got, NAT restored"
+[ "$sent" -ge $((3 * nconn)) ] || fail "the server sent only $sent packets for $nconn connections"
+assert_eq "$got" "$sent" "replies that reached the client NAT-restored (nft counters)"
+for i in 0 1 2; do
+	assert_no_loss "${NS[i]}" "${NS[i]}: loss counters (every packet delivered, none held until the timeout)"
+done
 
 for i in 0 1 2; do
 	"$CTL" -n "${NS[i]}" -j instance show >"$work/inst$i.json"
@@ -103,14 +146,20 @@ for f in fwd:
     r = ret[0]
     assert r["origin"] == node_of[path[2]] + 1 and r["origin"] != 3, r
     assert r["packets"] >= 1, ("return entry not used on n2", r)
+# (the match above cannot tell the connections of one NAT apart: it has no
+# NAT port) exactly one return entry per connection on n2
+rets = [r for r in f2 if r["dir"] == "return" and r["proto"] == "tcp"]
+assert len(rets) == nconn, (len(rets), rets)
 print("NATs used:", sorted(used_nat))
-for i in range(3):
-    s = ld("stats%d" % i)
-    bad = {k: v for k, v in s.items() if k.startswith("drop") and v}
-    assert not bad, (i, bad)
 s2 = ld("stats2")
 print("n2 hold queue: held %s released %s timeout %s" %
-      (s2.get("hold_held"), s2.get("hold_released"), s2.get("hold_timeout")))
+      (s2["hold_held"], s2["hold_released"], s2["hold_timeout"]))
+# the replies that beat their entry were held and every one released (a
+# reply held and then passed would be hold_timeout, checked 0 above)
+assert s2["hold_held"] >= 1 and s2["hold_released"] == s2["hold_held"], s2
+for i in (0, 1):   # the forward path never waits for an entry
+    s = ld("stats%d" % i)
+    assert s["hold_held"] == 0, (i, s)
 assert sum(p["tx_packets"] for i in range(3) for p in ld("peer%d" % i)) > 0
 d = [ld("apsmd%d" % i) for i in range(3)]
 print("apsmd sent/received/auth_fail:", [(x["sent"], x["received"], x["auth_fail"]) for x in d])

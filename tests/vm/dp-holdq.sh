@@ -13,11 +13,14 @@
 # What it proves:
 #  1. release: 3 held packets of one flow wait (node hold-count 3), and
 #     when the entry is installed they go through nat2 (its tx counter,
-#     nat1's unchanged), in order, counted held/released;
+#     nat1's unchanged), counted held/released, and reach nat2's tap in
+#     order, before the next packet of the flow ("0 1 2 0", tcpdump);
 #  2. deadline, hold-expire pass: the packets reach the client plain, after
 #     the deadline, counted hold_timeout; the flow's next packets are not
 #     held again (it timed out lately);
-#  3. deadline, hold-expire drop: the client gets nothing, counted;
+#  3. deadline, hold-expire drop: counted (hold_held +2, hold_timeout +2),
+#     and the client gets nothing: a marker sent afterwards on the same
+#     flow (hold-expire pass) is the only datagram it receives;
 #  4. not the return of a steered flow (wrong source port), hold-ms 0: not
 #     held, delivered at once;
 #  5. caps: a flood of 10 flows x 5 packets against hold-max 20 and
@@ -33,46 +36,31 @@ require_vm
 . "$(dirname "$0")/../lib-dp.sh"
 dp_1node_setup
 
-n0 sysctl -qw net.ipv4.ip_forward=1
-for t in tn1 tn2; do n0 ip tuntap add dev "$t" mode tap; n0 ip link set "$t" up; done
-
-ctl() { pp "$CTL" -n "$N" "$@"; }
-ctl node set id 1
-ctl port add dev up0 role uplink
-ctl port add dev up1 role uplink
+dp_node --up tn1 tn2
 ctl service add nat stateful
 ctl instance add nat1 service nat id 11 dev tn1 mode nsh lladdr 02:4e:46:00:00:21
 ctl instance add nat2 service nat id 12 dev tn2 mode nsh lladdr 02:4e:46:00:00:22
 ctl chain add c1 spi 7 services nat
 ctl policy add prio 10 src 10.1.0.0/24 dst 10.2.0.0/24 proto udp dport 5000 chain c1
 
-# jq-less JSON reads
-st() { "$CTL" -n "$N" -j stats show | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-node() { "$CTL" -n "$N" -j node show | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-inst_tx() { "$CTL" -n "$N" -j instance show "$1" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(d["tx_packets"])'; }
-is() { [ "$("$@")" = "$want" ]; }
-want_eq() { # SECS EXPECTED CMD...: wait until CMD prints EXPECTED
-	local secs=$1
-	want=$2
-	shift 2
-	wait_until "$secs" is "$@" || fail "$*: $("$@"), expected $want"
-}
+# (tests/lib-dp.sh: dp_stat, dp_nodeval, dp_inst, want_eq)
+st() { dp_stat "$@"; }
+node() { dp_nodeval "$@"; }
 
-# send SPORT DPORT COUNT: UDP datagrams "0".."COUNT-1" from S:SPORT to C:DPORT
+# send SPORT DPORT COUNT [FIRST]: UDP datagrams "FIRST".."FIRST+COUNT-1"
+# (FIRST 0) from S:SPORT to C:DPORT
 send() {
 	n2 "$PY" -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("10.2.0.2", int(sys.argv[1])))
-for i in range(int(sys.argv[3])):
+first = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+for i in range(first, first + int(sys.argv[3])):
     s.sendto(b"%d" % i, ("10.1.0.2", int(sys.argv[2])))' "$@"
 }
 
 # a UDP sink on the client per port, one line per datagram received
-pids=()
-stop_sinks() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; return 0; }
-on_exit stop_sinks
 sink() {
 	n1 "$PY" -u -c '
 import socket, sys
@@ -80,12 +68,15 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("10.1.0.2", int(sys.argv[1])))
 while True:
     print(s.recv(2048).decode(), flush=True)' "$1" >"$work/rx.$1" &
-	pids+=($!)
+	bg_pids+=($!)
 }
 lines() { wc -l <"$work/rx.$1" | tr -d ' '; }
+received() { tr '\n' ' ' <"$work/rx.$1"; }
 for p in 40002 40003 40004; do sink "$p"; done
-# the sinks are bound before anything is sent
-wait_until 10 n1 sh -c 'ss -Hunl | grep -q 10.1.0.2:40004' || fail "sinks not up"
+# the sinks are bound before anything is sent (3 pythons starting under
+# TCG on a loaded host: once more than 10 s)
+bound() { n1 ss -Hunl | grep -q "10.1.0.2:$1 "; }
+for p in 40002 40003 40004; do wait_until 60 bound "$p" || fail "sink $p not up"; done
 
 # ---------------------------------------------------------- defaults, errors
 assert_eq "$(node hold_ms)" 50 "default hold-ms"
@@ -106,6 +97,21 @@ done
 assert_eq "$(node hold_ms)" 50 "hold-ms after refused sets"
 
 # ---------------------------------------------------------------- 1. release
+# what the module sends to nat2's tap, read from the tap itself (no NF
+# there, so the client gets nothing of this flow; a tap with no reader has
+# no carrier and tcpdump on it sees nothing: the second VM run got 0
+# frames): the UDP payload (last byte) of each frame, one a line
+n0 "$PY" -u -c '
+import fcntl, os, struct, sys
+fd = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", b"tn2", 0x0002 | 0x1000))  # TUNSETIFF, IFF_TAP|IFF_NO_PI
+print("attached", flush=True)
+while True:
+    print(chr(os.read(fd, 4096)[-1]), flush=True)' >"$work/tn2.rx" &
+bg_pids+=($!)
+wait_until 30 grep -q attached "$work/tn2.rx" || fail "reader on tn2 did not attach"
+tap_payloads() { grep -v attached "$work/tn2.rx" | head -n "$1" | tr '\n' ' ' | sed 's/ $//'; }
+tap_count() { grep -vc attached "$work/tn2.rx"; }
 ctl node set hold-ms 10000 hold-max 1024 hold-flow-max 16 hold-expire pass
 held0=$(st hold_held)
 # as few commands as possible between the send and the install: TCG on a
@@ -120,8 +126,8 @@ t1=$(_lib_now_us)
 assert_eq "$(st hold_timeout)" 0 "timed out before the install"
 assert_eq "$(st hold_held)" "$((held0 + 3))" "hold_held after 3 early returns"
 assert_eq "$(st hold_released)" 3 "hold_released"
-want_eq 10 3 inst_tx nat2
-assert_eq "$(inst_tx nat1)" 0 "nat1 carried nothing"
+want_eq 10 3 dp_inst nat2 tx_packets
+assert_eq "$(dp_inst nat1 tx_packets)" 0 "nat1 carried nothing"
 assert_eq "$(st hold_timeout)" 0 "nothing timed out"
 # the entry counted them (they went through the datapath with it)
 pk=$("$CTL" -n "$N" -j flow get proto udp src 10.2.0.2 sport 5000 dst 10.1.0.2 dport 40001 |
@@ -129,8 +135,11 @@ pk=$("$CTL" -n "$N" -j flow get proto udp src 10.2.0.2 sport 5000 dst 10.1.0.2 d
 assert_eq "$pk" 3 "packets of the installed entry"
 # a later packet of the flow is steered at once, not held
 send 5000 40001 1
-want_eq 10 4 inst_tx nat2
+want_eq 10 4 dp_inst nat2 tx_packets
 assert_eq "$(st hold_held)" "$((held0 + 3))" "held after the entry"
+# in order: the 3 released (0 1 2), then the one sent after the install (0)
+want_eq 10 4 tap_count
+assert_eq "$(tap_payloads 4)" "0 1 2 0" "datagrams nat2 got, in order"
 release_ms=$(((t1 - t0) / 1000))
 
 # ------------------------------------------------------- 2. deadline, pass
@@ -148,10 +157,18 @@ assert_eq "$(node hold_count)" 0 "hold-count after the deadline"
 
 # ------------------------------------------------------- 3. deadline, drop
 ctl node set hold-expire drop
+h3=$(st hold_held)
 send 5000 40003 2
 want_eq 10 4 st hold_timeout
-assert_eq "$(lines 40003)" 0 "dropped datagrams reached the client"
+assert_eq "$(st hold_held)" "$((h3 + 2))" "held before the drop"
+assert_eq "$(node hold_count)" 0 "hold-count after the drop"
+# a marker on the same flow, held and then passed (hold-expire pass): once
+# it arrived, anything the drop let through would have arrived before it
 ctl node set hold-expire pass
+send 5000 40003 1 9
+want_eq 10 5 st hold_timeout
+want_eq 10 1 lines 40003
+assert_eq "$(received 40003)" "9 " "datagrams the client got after the drop (only the marker)"
 
 # --------------------------------------------- 4. not held: no reverse match
 held1=$(st hold_held)

@@ -38,13 +38,7 @@ pp ip link add fab0 netns "$N" type veth peer name fab0 netns "$P"
 n0 ip link set fab0 up
 nsx "$P" ip link set fab0 up
 pmac=$(nsx "$P" cat /sys/class/net/fab0/address)
-n0 sysctl -qw net.ipv4.ip_forward=1
-for t in tfa tna; do n0 ip tuntap add dev "$t" mode tap; n0 ip link set "$t" up; done
-
-ctl() { pp "$CTL" -n "$N" "$@"; }
-ctl node set id 1
-ctl port add dev up0 role uplink
-ctl port add dev up1 role uplink
+dp_node --up tfa tna
 ctl port add dev fab0 role fabric
 ctl peer add id 2 dev fab0 lladdr "$pmac"
 ctl service add fw stateless
@@ -58,21 +52,12 @@ ctl chain add c2 spi 2 services nat
 ctl policy add prio 10 src 10.1.0.0/24 proto udp dport 5001 chain c1
 ctl policy add prio 20 src 10.1.0.0/24 proto udp dport 5002 chain c2
 
-st() { "$CTL" -n "$N" -j stats show | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-inst() { # NAME FIELD
-	"$CTL" -n "$N" -j instance show "$1" |
-		"$PY" -c 'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(d[sys.argv[1]])' "$2"
-}
+# (tests/lib-dp.sh: dp_stat, dp_inst, want_eq)
+st() { dp_stat "$@"; }
+inst() { dp_inst "$@"; }
 peer() { # FIELD [REPL-FIELD]
 	"$CTL" -n "$N" -j peer show |
 		"$PY" -c 'import json,sys; d=json.load(sys.stdin)[0][sys.argv[1]]; print(d[sys.argv[2]] if len(sys.argv) > 2 else d)' "$@"
-}
-is() { [ "$("$@")" = "$want" ]; }
-want_eq() { # SECS EXPECTED CMD...
-	local secs=$1
-	want=$2
-	shift 2
-	wait_until "$secs" is "$@" || fail "$*: $("$@"), expected $want"
 }
 
 # send SPORT DPORT COUNT: from the client, one UDP flow

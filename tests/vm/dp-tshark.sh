@@ -28,13 +28,7 @@ command -v tcpdump >/dev/null || fail "tcpdump missing"
 # shellcheck source=../lib-dp.sh
 . "$(dirname "$0")/../lib-dp.sh"
 dp_1node_setup
-for t in tfw1 tmon1; do n0 ip tuntap add dev "$t" mode tap; done
-n0 sysctl -qw net.ipv4.ip_forward=1
-
-ctl() { pp "$CTL" -n "$N" "$@"; }
-ctl node set id 1
-ctl port add dev up0 role uplink
-ctl port add dev up1 role uplink
+dp_node tfw1 tmon1
 ctl service add fw stateful
 ctl service add mon stateful
 ctl instance add fw1 service fw dev tfw1 mode nsh lladdr 02:4e:46:00:00:11
@@ -45,30 +39,20 @@ spi=$("$CTL" -n "$N" -j chain show | "$PY" -c \
 	'import json,sys; print([c for c in json.load(sys.stdin) if c["name"] == "c1"][0]["spi"])')
 log "chain c1: SPI $spi"
 
-pids=()
-stop_all() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; return 0; }
-on_exit stop_all
-for t in tfw1:02:4e:46:00:00:11 tmon1:02:4e:46:00:00:31; do
-	tap=${t%%:*} mac=${t#*:}
-	ip netns exec "$N" "$NF" --mac "$mac" --up --stats "$work/$tap.json" "$tap" \
-		2>"$work/$tap.log" &
-	pids+=($!)
-	wait_until 5 test -s "$work/$tap.json" || fail "nsh-nf on $tap: $(cat "$work/$tap.log")"
-done
+dp_nf tfw1 02:4e:46:00:00:11
+dp_nf tmon1 02:4e:46:00:00:31
+caps=()
 for tap in tfw1 tmon1; do
-	ip netns exec "$N" tcpdump -i "$tap" -nn -U -w "$work/$tap.pcap" 2>"$work/$tap.tcpdump" &
-	pids+=($!)
+	dp_capture "$N" "$tap" "$tap"
+	caps+=("$DP_BG_PID")
 done
-wait_until 10 grep -q "listening on tmon1" "$work/tmon1.tcpdump" ||
-	fail "tcpdump did not start: $(cat "$work/tmon1.tcpdump")"
-wait_until 10 grep -q "listening on tfw1" "$work/tfw1.tcpdump" || fail "tcpdump on tfw1"
 
 # ----------------------------------------------------------- traffic
 pp n1 ping -c 3 -i 0.3 -W 2 10.2.0.2 || fail "ping through the chain failed"
 # -t 10: under TCG cat may answer after the client's half-close is seen;
 # socat's default 0.5 s would drop the echo
 n2 socat -t 10 TCP-LISTEN:7777,reuseaddr EXEC:cat &
-pids+=($!)
+bg_pids+=($!)
 listening() { [ -n "$(n2 ss -Htln 'sport = :7777')" ]; }
 wait_until 5 listening || fail "socat listener"
 reply=$(echo "decode me" | n1 socat -t 10 - TCP:10.2.0.2:7777,connect-timeout=10) || fail "socat failed"
@@ -90,7 +74,7 @@ for t in fw1 mon1; do
 	has_all() { [ "$(captured "$work/t$t.pcap")" -ge "$want" ]; }
 	wait_until 10 has_all || fail "t$t.pcap: $(captured "$work/t$t.pcap") frames, want >= $want"
 done
-for i in 2 3; do kill -INT "${pids[$i]}" 2>/dev/null || true; done
+kill -INT "${caps[@]}" 2>/dev/null || true
 wait_until 10 grep -q "packets captured" "$work/tfw1.tcpdump" || true
 wait_until 10 grep -q "packets captured" "$work/tmon1.tcpdump" || true
 

@@ -249,7 +249,13 @@ if awk -F'\t' '$3 != 1 || ($4 != "" && $4 != 1) || ($5 != "" && $5 != 1) ||
 	fail "bad checksum or malformed: $(awk -F'\t' '$3 != 1 || $7 != ""' <<<"$out" | head -3)"
 fi
 
+# the stats nsh-nf writes at exit: a new file (the SIGUSR1 one is moved
+# away first), the same counters (nothing was sent since)
+mv "$json" "$work/nf.usr1.json"
 pp kill -TERM "$nfpid"
 wait "$nfpid" || fail "nsh-nf exited with $?"
-grep -q '"packets_out"' "$json" || fail "no stats written at exit"
+[ -s "$json" ] || fail "no stats written at exit"
+counters() { /usr/bin/python3 -c 'import json, sys; j = json.load(open(sys.argv[1]))
+print(*(j[k] for k in ("packets_in", "packets_out", "invalid", "translated", "restored")))' "$1"; }
+assert_eq "$(counters "$json")" "$(counters "$work/nf.usr1.json")" "stats at exit (in out invalid translated restored)"
 log "nsh-nf: OK"
