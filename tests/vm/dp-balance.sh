@@ -33,15 +33,12 @@ dp_1node_setup
 n0 sysctl -qw net.ipv4.ip_forward=1
 
 ctl() { pp "$CTL" -n "$N" "$@"; }
-nfpids=()
-stop_nfs() { local p; for p in "${nfpids[@]}"; do kill "$p" 2>/dev/null; done; return 0; }
-on_exit stop_nfs
 add_nf() { # I: tap tlbI, nsh-nf with MAC 02:4e:46:00:01:0I, instance lbI
 	local i=$1
 	n0 ip tuntap add dev "tlb$i" mode tap
 	ip netns exec "$N" "$NF" --mac "02:4e:46:00:01:0$i" --up --stats "$work/tlb$i.json" \
 		"tlb$i" 2>"$work/tlb$i.log" &
-	nfpids+=($!)
+	bg_pids+=($!)
 	wait_until 5 test -s "$work/tlb$i.json" || fail "nsh-nf on tlb$i: $(cat "$work/tlb$i.log")"
 	ctl instance add "lb$i" service lb dev "tlb$i" mode nsh lladdr "02:4e:46:00:01:0$i"
 }
@@ -55,8 +52,7 @@ ctl chain add c1 services lb
 ctl policy add prio 10 iif up0 src 10.1.0.0/24 chain c1
 
 n2 socat -u UDP-RECV:9 OPEN:/dev/null &
-srv=$!
-on_exit kill "$srv"
+bg_pids+=($!)
 
 up0mac=$(n0 cat /sys/class/net/up0/address)
 # bal.py COMMAND ARGS: the python side (commands below)

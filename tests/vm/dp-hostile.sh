@@ -50,6 +50,7 @@ N=${NS_PREFIX}0 C=${NS_PREFIX}1 S=${NS_PREFIX}2 A=${NS_PREFIX}3
 unload_apsm
 pp load_apsm
 on_exit unload_apsm
+on_exit bg_stop # LIFO: before the rmmod
 [ -e /dev/net/tun ] || modprobe tun
 modprobe veth 2>/dev/null || true
 slab0=$(slab_objs_prefix apsm)
@@ -93,8 +94,7 @@ ctl chain add c1 services fw
 ctl policy add prio 10 iif up0 src 10.1.0.0/24 chain c1
 
 n0 "$NF" --mac 02:4e:46:00:00:11 --up --stats "$work/tfw1.json" tfw1 2>"$work/tfw1.log" &
-nfpid=$!
-on_exit kill "$nfpid"
+bg_pids+=($!)
 wait_until 5 test -s "$work/tfw1.json" || fail "nsh-nf did not start: $(cat "$work/tfw1.log")"
 
 pp n1 ping -c 2 -i 0.3 -W 2 10.2.0.2 || fail "ping through the chain failed (before)"

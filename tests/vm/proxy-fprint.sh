@@ -99,7 +99,7 @@ while True:
     d, a = s.recvfrom(2048)
     out.write("%s:%d %s\n" % (a[0], a[1], d.decode(errors="replace")))
 EOF
-on_exit kill $!
+bg_pids+=($!)
 server_ready() { grep -qs ready "$work/rx.txt"; }
 wait_until 10 server_ready || fail "server did not start"
 
