@@ -78,9 +78,8 @@ void apsm_nl_chain_notify(struct apsm_net *an, const struct apsm_chain *chain,
 	apsm_nl_obj_notify(an, info, cmd, apsm_chain_dump_one, chain);
 }
 
-static struct apsm_chain *apsm_nl_chain_lookup(struct apsm_net *an,
-					       struct nlattr **tb,
-					       struct genl_info *info)
+static void *apsm_nl_chain_lookup(struct apsm_net *an, struct nlattr **tb,
+				  struct genl_info *info)
 {
 	struct apsm_chain *chain;
 	int ret;
@@ -98,6 +97,15 @@ static struct apsm_chain *apsm_nl_chain_lookup(struct apsm_net *an,
 	}
 	return chain;
 }
+
+static const struct apsm_nl_obj apsm_chain_nl = {
+	.nest = APSM_A_CHAIN,
+	.maxtype = APSM_CHAIN_A_MAX,
+	.policy = apsm_chain_policy,
+	.get_cmd = APSM_CMD_CHAIN_GET,
+	.lookup = apsm_nl_chain_lookup,
+	.fill = apsm_chain_dump_one,
+};
 
 /* The forward list: 1..APSM_PATH_MAX existing services, each once. */
 static int apsm_nl_chain_services(struct apsm_net *an, struct nlattr *list,
@@ -246,58 +254,32 @@ int apsm_nl_chain_new(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-int apsm_nl_chain_del(struct sk_buff *skb, struct genl_info *info)
+static int apsm_nl_chain_del_one(struct apsm_net *an, void *obj,
+				 struct nlattr **tb, struct genl_info *info)
 {
-	struct apsm_net *an = apsm_net(genl_info_net(info));
-	struct nlattr *tb[APSM_CHAIN_A_MAX + 1];
-	struct apsm_chain *chain;
-	int ret;
+	struct apsm_chain *chain = obj;
 
-	ret = apsm_nl_parse(info, APSM_A_CHAIN, tb, APSM_CHAIN_A_MAX,
-			    apsm_chain_policy, true);
-	if (ret)
-		return ret;
-	mutex_lock(&an->conf_lock);
-	chain = apsm_nl_chain_lookup(an, tb, info);
-	ret = PTR_ERR_OR_ZERO(chain);
-	if (ret)
-		goto out;
 	if (apsm_policy_uses_chain(an, chain->name)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[APSM_CHAIN_A_NAME],
 				    "chain is used by a policy rule");
-		ret = -EBUSY;
-		goto out;
+		return -EBUSY;
 	}
 	apsm_chain_destroy(an, chain, apsm_nl_req(info));
-out:
-	mutex_unlock(&an->conf_lock);
-	return ret;
+	return 0;
+}
+
+int apsm_nl_chain_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[APSM_CHAIN_A_MAX + 1];
+
+	return apsm_nl_obj_act(info, &apsm_chain_nl, tb, apsm_nl_chain_del_one);
 }
 
 int apsm_nl_chain_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct apsm_net *an = apsm_net(genl_info_net(info));
 	struct nlattr *tb[APSM_CHAIN_A_MAX + 1];
-	struct apsm_chain *chain;
-	struct sk_buff *msg;
-	int ret;
 
-	ret = apsm_nl_parse(info, APSM_A_CHAIN, tb, APSM_CHAIN_A_MAX,
-			    apsm_chain_policy, true);
-	if (ret)
-		return ret;
-	mutex_lock(&an->conf_lock);
-	chain = apsm_nl_chain_lookup(an, tb, info);
-	if (IS_ERR(chain)) {
-		mutex_unlock(&an->conf_lock);
-		return PTR_ERR(chain);
-	}
-	msg = apsm_nl_obj_msg(info, APSM_CMD_CHAIN_GET,
-			      apsm_chain_dump_one, chain);
-	mutex_unlock(&an->conf_lock);
-	if (!msg)
-		return -ENOMEM;
-	return genlmsg_reply(msg, info);
+	return apsm_nl_obj_get(info, &apsm_chain_nl, tb);
 }
 
 static int apsm_chain_dump_one(struct sk_buff *skb, const void *obj,

@@ -95,9 +95,8 @@ void apsm_nl_peer_notify(struct apsm_net *an, const struct apsm_peer *peer,
 	apsm_nl_obj_notify(an, info, cmd, apsm_peer_dump_one, peer);
 }
 
-static struct apsm_peer *apsm_nl_peer_lookup(struct apsm_net *an,
-					     struct nlattr **tb,
-					     struct genl_info *info)
+static void *apsm_nl_peer_lookup(struct apsm_net *an, struct nlattr **tb,
+				 struct genl_info *info)
 {
 	struct apsm_peer *peer;
 
@@ -111,6 +110,15 @@ static struct apsm_peer *apsm_nl_peer_lookup(struct apsm_net *an,
 	}
 	return peer;
 }
+
+static const struct apsm_nl_obj apsm_peer_nl = {
+	.nest = APSM_A_PEER,
+	.maxtype = APSM_PEER_A_MAX,
+	.policy = apsm_peer_policy,
+	.get_cmd = APSM_CMD_PEER_GET,
+	.lookup = apsm_nl_peer_lookup,
+	.fill = apsm_peer_dump_one,
+};
 
 /* Store the figures @attr (APSM_PEER_A_REPL, validated) carries. */
 static void apsm_nl_peer_set_repl(struct apsm_peer *peer,
@@ -239,50 +247,25 @@ out:
 	return ret;
 }
 
+static int apsm_nl_peer_del_one(struct apsm_net *an, void *obj,
+				struct nlattr **tb, struct genl_info *info)
+{
+	apsm_peer_destroy(an, obj, apsm_nl_req(info));
+	return 0;
+}
+
 int apsm_nl_peer_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct apsm_net *an = apsm_net(genl_info_net(info));
 	struct nlattr *tb[APSM_PEER_A_MAX + 1];
-	struct apsm_peer *peer;
-	int ret;
 
-	ret = apsm_nl_parse(info, APSM_A_PEER, tb, APSM_PEER_A_MAX,
-			    apsm_peer_policy, true);
-	if (ret)
-		return ret;
-	mutex_lock(&an->conf_lock);
-	peer = apsm_nl_peer_lookup(an, tb, info);
-	ret = PTR_ERR_OR_ZERO(peer);
-	if (!ret)
-		apsm_peer_destroy(an, peer, apsm_nl_req(info));
-	mutex_unlock(&an->conf_lock);
-	return ret;
+	return apsm_nl_obj_act(info, &apsm_peer_nl, tb, apsm_nl_peer_del_one);
 }
 
 int apsm_nl_peer_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct apsm_net *an = apsm_net(genl_info_net(info));
 	struct nlattr *tb[APSM_PEER_A_MAX + 1];
-	struct apsm_peer *peer;
-	struct sk_buff *msg;
-	int ret;
 
-	ret = apsm_nl_parse(info, APSM_A_PEER, tb, APSM_PEER_A_MAX,
-			    apsm_peer_policy, true);
-	if (ret)
-		return ret;
-	mutex_lock(&an->conf_lock);
-	peer = apsm_nl_peer_lookup(an, tb, info);
-	if (IS_ERR(peer)) {
-		mutex_unlock(&an->conf_lock);
-		return PTR_ERR(peer);
-	}
-	msg = apsm_nl_obj_msg(info, APSM_CMD_PEER_GET,
-			      apsm_peer_dump_one, peer);
-	mutex_unlock(&an->conf_lock);
-	if (!msg)
-		return -ENOMEM;
-	return genlmsg_reply(msg, info);
+	return apsm_nl_obj_get(info, &apsm_peer_nl, tb);
 }
 
 static int apsm_peer_dump_one(struct sk_buff *skb, const void *obj,

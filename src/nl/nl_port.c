@@ -61,9 +61,8 @@ void apsm_nl_port_notify(struct apsm_net *an, const struct apsm_port *port,
 	apsm_nl_obj_notify(an, info, cmd, apsm_port_dump_one, port);
 }
 
-static struct apsm_port *apsm_nl_port_lookup(struct apsm_net *an,
-					     struct nlattr **tb,
-					     struct genl_info *info)
+static void *apsm_nl_port_lookup(struct apsm_net *an, struct nlattr **tb,
+				 struct genl_info *info)
 {
 	struct apsm_port *port;
 
@@ -77,6 +76,15 @@ static struct apsm_port *apsm_nl_port_lookup(struct apsm_net *an,
 	}
 	return port;
 }
+
+static const struct apsm_nl_obj apsm_port_nl = {
+	.nest = APSM_A_PORT,
+	.maxtype = APSM_PORT_A_MAX,
+	.policy = apsm_port_policy,
+	.get_cmd = APSM_CMD_PORT_GET,
+	.lookup = apsm_nl_port_lookup,
+	.fill = apsm_port_dump_one,
+};
 
 int apsm_nl_port_new(struct sk_buff *skb, struct genl_info *info)
 {
@@ -142,58 +150,32 @@ out:
 	return ret;
 }
 
-int apsm_nl_port_del(struct sk_buff *skb, struct genl_info *info)
+static int apsm_nl_port_del_one(struct apsm_net *an, void *obj,
+				struct nlattr **tb, struct genl_info *info)
 {
-	struct apsm_net *an = apsm_net(genl_info_net(info));
-	struct nlattr *tb[APSM_PORT_A_MAX + 1];
-	struct apsm_port *port;
-	int ret;
+	struct apsm_port *port = obj;
 
-	ret = apsm_nl_parse(info, APSM_A_PORT, tb, APSM_PORT_A_MAX,
-			    apsm_port_policy, true);
-	if (ret)
-		return ret;
-	mutex_lock(&an->conf_lock);
-	port = apsm_nl_port_lookup(an, tb, info);
-	ret = PTR_ERR_OR_ZERO(port);
-	if (ret)
-		goto out;
 	if (port->role == APSM_PORT_NF) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[APSM_PORT_A_IFINDEX],
 				    "port belongs to an instance: delete the instance");
-		ret = -EBUSY;
-		goto out;
+		return -EBUSY;
 	}
 	apsm_port_remove(an, port, apsm_nl_req(info));
-out:
-	mutex_unlock(&an->conf_lock);
-	return ret;
+	return 0;
+}
+
+int apsm_nl_port_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[APSM_PORT_A_MAX + 1];
+
+	return apsm_nl_obj_act(info, &apsm_port_nl, tb, apsm_nl_port_del_one);
 }
 
 int apsm_nl_port_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct apsm_net *an = apsm_net(genl_info_net(info));
 	struct nlattr *tb[APSM_PORT_A_MAX + 1];
-	struct apsm_port *port;
-	struct sk_buff *msg;
-	int ret;
 
-	ret = apsm_nl_parse(info, APSM_A_PORT, tb, APSM_PORT_A_MAX,
-			    apsm_port_policy, true);
-	if (ret)
-		return ret;
-	mutex_lock(&an->conf_lock);
-	port = apsm_nl_port_lookup(an, tb, info);
-	if (IS_ERR(port)) {
-		mutex_unlock(&an->conf_lock);
-		return PTR_ERR(port);
-	}
-	msg = apsm_nl_obj_msg(info, APSM_CMD_PORT_GET,
-			      apsm_port_dump_one, port);
-	mutex_unlock(&an->conf_lock);
-	if (!msg)
-		return -ENOMEM;
-	return genlmsg_reply(msg, info);
+	return apsm_nl_obj_get(info, &apsm_port_nl, tb);
 }
 
 static int apsm_port_dump_one(struct sk_buff *skb, const void *obj,

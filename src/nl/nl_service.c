@@ -45,9 +45,8 @@ void apsm_nl_service_notify(struct apsm_net *an,
 	apsm_nl_obj_notify(an, info, cmd, apsm_service_dump_one, svc);
 }
 
-static struct apsm_service *apsm_nl_service_lookup(struct apsm_net *an,
-						   struct nlattr **tb,
-						   struct genl_info *info)
+static void *apsm_nl_service_lookup(struct apsm_net *an, struct nlattr **tb,
+				    struct genl_info *info)
 {
 	struct apsm_service *svc;
 	int ret;
@@ -65,6 +64,15 @@ static struct apsm_service *apsm_nl_service_lookup(struct apsm_net *an,
 	}
 	return svc;
 }
+
+static const struct apsm_nl_obj apsm_service_nl = {
+	.nest = APSM_A_SERVICE,
+	.maxtype = APSM_SERVICE_A_MAX,
+	.policy = apsm_service_policy,
+	.get_cmd = APSM_CMD_SERVICE_GET,
+	.lookup = apsm_nl_service_lookup,
+	.fill = apsm_service_dump_one,
+};
 
 int apsm_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 {
@@ -105,64 +113,37 @@ out:
 	return ret;
 }
 
-int apsm_nl_service_del(struct sk_buff *skb, struct genl_info *info)
+static int apsm_nl_service_del_one(struct apsm_net *an, void *obj,
+				   struct nlattr **tb, struct genl_info *info)
 {
-	struct apsm_net *an = apsm_net(genl_info_net(info));
-	struct nlattr *tb[APSM_SERVICE_A_MAX + 1];
-	struct apsm_service *svc;
-	int ret;
+	struct apsm_service *svc = obj;
 
-	ret = apsm_nl_parse(info, APSM_A_SERVICE, tb, APSM_SERVICE_A_MAX,
-			    apsm_service_policy, true);
-	if (ret)
-		return ret;
-	mutex_lock(&an->conf_lock);
-	svc = apsm_nl_service_lookup(an, tb, info);
-	ret = PTR_ERR_OR_ZERO(svc);
-	if (ret)
-		goto out;
 	if (svc->n_instances) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[APSM_SERVICE_A_NAME],
 				    "service has instances");
-		ret = -EBUSY;
-		goto out;
+		return -EBUSY;
 	}
 	if (svc->chain_refs) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[APSM_SERVICE_A_NAME],
 				    "service is used by a chain");
-		ret = -EBUSY;
-		goto out;
+		return -EBUSY;
 	}
 	apsm_service_destroy(an, svc, apsm_nl_req(info));
-out:
-	mutex_unlock(&an->conf_lock);
-	return ret;
+	return 0;
+}
+
+int apsm_nl_service_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[APSM_SERVICE_A_MAX + 1];
+
+	return apsm_nl_obj_act(info, &apsm_service_nl, tb, apsm_nl_service_del_one);
 }
 
 int apsm_nl_service_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct apsm_net *an = apsm_net(genl_info_net(info));
 	struct nlattr *tb[APSM_SERVICE_A_MAX + 1];
-	struct apsm_service *svc;
-	struct sk_buff *msg;
-	int ret;
 
-	ret = apsm_nl_parse(info, APSM_A_SERVICE, tb, APSM_SERVICE_A_MAX,
-			    apsm_service_policy, true);
-	if (ret)
-		return ret;
-	mutex_lock(&an->conf_lock);
-	svc = apsm_nl_service_lookup(an, tb, info);
-	if (IS_ERR(svc)) {
-		mutex_unlock(&an->conf_lock);
-		return PTR_ERR(svc);
-	}
-	msg = apsm_nl_obj_msg(info, APSM_CMD_SERVICE_GET,
-			      apsm_service_dump_one, svc);
-	mutex_unlock(&an->conf_lock);
-	if (!msg)
-		return -ENOMEM;
-	return genlmsg_reply(msg, info);
+	return apsm_nl_obj_get(info, &apsm_service_nl, tb);
 }
 
 static int apsm_service_dump_one(struct sk_buff *skb, const void *obj,
