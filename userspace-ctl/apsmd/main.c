@@ -53,6 +53,7 @@ static const char *conf_file;
 static struct apsmd_conf conf;
 static uint8_t key[APSMD_KEY_BYTES];
 static int sfd = -1;
+static uint32_t test_stall_ms;	/* APSMD_TEST_STALL: SIGUSR2 stalls the loop */
 
 /* ------------------------------------------------------------ stats */
 
@@ -226,6 +227,23 @@ static uint64_t next_at(uint64_t now, uint32_t ms)
 	return now + ms - (ms >= 10 ? randombytes_uniform(ms / 10) : 0);
 }
 
+/* Test hook (tests/vm/apsmd-stall.sh), off unless APSMD_TEST_STALL=MS is
+ * set at start: SIGUSR2 makes the main loop sleep MS ms, as a long
+ * netlink dump or install burst would. Liveness must not suffer from it.
+ */
+static void test_stall(void)
+{
+	struct timespec ts = {
+		.tv_sec = test_stall_ms / 1000,
+		.tv_nsec = (long)(test_stall_ms % 1000) * 1000000,
+	};
+
+	apsmd_log("test hook: main loop stalls for %u ms", test_stall_ms);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	apsmd_log("test hook: stall over");
+}
+
 static int handle_signals(void)
 {
 	struct signalfd_siginfo si;
@@ -240,6 +258,9 @@ static int handle_signals(void)
 			break;
 		case SIGUSR1:
 			stats_print(stderr, false);
+			break;
+		case SIGUSR2:
+			test_stall();
 			break;
 		}
 	}
@@ -356,6 +377,10 @@ int main(int argc, char **argv)
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGHUP);
 	sigaddset(&ss, SIGUSR1);
+	if (getenv("APSMD_TEST_STALL")) {
+		test_stall_ms = strtoul(getenv("APSMD_TEST_STALL"), NULL, 10);
+		sigaddset(&ss, SIGUSR2);
+	}
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	sfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
 	signal(SIGPIPE, SIG_IGN);
