@@ -25,11 +25,13 @@ void apsmd_log(const char *fmt, ...)
 {
 	va_list ap;
 
+	flockfile(stderr);	/* one line, whichever thread logs */
 	fprintf(stderr, "apsmd[%u]: ", log_id);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 static uint64_t clock_ms(clockid_t id)
