@@ -81,13 +81,11 @@ for i in 0 1 2; do
 	fi
 done
 log "no peer declared dead on any node"
-# the I/O counters are there and add up
+# the I/O counters are there
 for i in 0 1 2; do
 	for c in tx_bytes tx_dgrams rx_bytes rx_dgrams ctrl_bytes; do
 		[ "$(stat "$i" "$c")" -gt 0 ] || fail "n$i: $c is $(stat "$i" "$c")"
 	done
-	[ "$(stat "$i" tx_bytes)" -eq $(($(stat "$i" push_bytes) + $(stat "$i" repair_bytes) + $(stat "$i" ctrl_bytes))) ] ||
-		fail "n$i: tx_bytes is not push + repair + ctrl: $(cat "$work/apsmd$i.json")"
 done
 [ "$(stat 0 push_bytes)" -gt 0 ] || fail "n0 pushed nothing: $(cat "$work/apsmd0.json")"
 log "$(grep -h "UDP receive buffer" "$work/apsmd0.log")"
