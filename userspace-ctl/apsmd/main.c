@@ -9,10 +9,11 @@
  * of checked datagrams and peer events from the I/O thread, signals,
  * timers: per-peer figures, anti-entropy, snapshot retries) and the stats
  * file. Liveness (heartbeats, dead peers) runs on peer.c's I/O thread so
- * that a stalled main loop does not starve it. The work is in kern.c (kernel), peer.c (UDP),
- * sync.c (RDS replication), memb.c (membership) and
- * inv.c (instance inventory). SIGUSR1 prints counters, SIGHUP
- * reloads the peer list, SIGTERM/SIGINT exit.
+ * that a stalled main loop does not starve it. The work is in kern.c
+ * (kernel), peer.c (UDP, I/O thread), sync.c (RDS replication), memb.c
+ * (membership) and inv.c (instance inventory). SIGUSR1 prints counters,
+ * SIGHUP reloads the peer list, SIGTERM/SIGINT exit, SIGUSR2 is a test
+ * hook (APSMD_TEST_STALL, see test_stall()).
  *
  * The modules in their one-way order (each includes only headers to its
  * left; tests/host/apsmd-layers.sh checks it):
