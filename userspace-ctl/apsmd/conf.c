@@ -3,7 +3,8 @@
  * apsmd's config file (INI, like wg's): [Node] Id, Listen, KeyFile,
  * FabricDevice, StatsFile, timers (HeartbeatInterval, PeerTimeout,
  * AntiEntropyInterval, SnapshotTimeout), gossip (GossipThreshold,
- * GossipFanout, GossipTTL), Inventory, NetlinkRcvbuf; repeated [Peer] Id, Endpoint,
+ * GossipFanout, GossipTTL), Inventory, NetlinkRcvbuf, UdpRcvbuf, UdpSndbuf,
+ * RepairRate; repeated [Peer] Id, Endpoint,
  * LinkAddress.
  * '#' and ';' start comments; keys are case-insensitive.
  */
@@ -170,6 +171,9 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 	c->gossip_fanout = 3;
 	c->gossip_ttl = 4;
 	c->nl_rcvbuf = 32 << 20;
+	c->udp_rcvbuf = 16 << 20;
+	c->udp_sndbuf = 16 << 20;
+	c->repair_rate = 8000000;
 	c->inventory = true;
 	f = fopen(file, "r");
 	if (!f) {
@@ -267,6 +271,16 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 					c->inventory = false;
 				else
 					FAIL("Inventory: not yes or no: %s", val);
+			} else if (!strcasecmp(key, "UdpRcvbuf")) {
+				if (parse_u32(val, 65536, 1U << 30, &c->udp_rcvbuf))
+					FAIL("UdpRcvbuf: not bytes (65536..2^30): %s", val);
+			} else if (!strcasecmp(key, "UdpSndbuf")) {
+				if (parse_u32(val, 65536, 1U << 30, &c->udp_sndbuf))
+					FAIL("UdpSndbuf: not bytes (65536..2^30): %s", val);
+			} else if (!strcasecmp(key, "RepairRate")) {
+				if (parse_u32(val, 0, 1U << 31, &c->repair_rate) ||
+				    (c->repair_rate && c->repair_rate < 100000))
+					FAIL("RepairRate: not bytes/s (0 or 100000..2^31): %s", val);
 			} else if (!strcasecmp(key, "NetlinkRcvbuf")) {
 				if (parse_u32(val, 1024, 1U << 30, &c->nl_rcvbuf))
 					FAIL("NetlinkRcvbuf: not bytes (1024..2^30): %s", val);

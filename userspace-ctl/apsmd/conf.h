@@ -34,6 +34,8 @@ struct apsmd_conf {
 	/* gossip relay above gossip_threshold nodes (peers + 1) */
 	uint32_t gossip_threshold, gossip_fanout, gossip_ttl;
 	uint32_t nl_rcvbuf;	/* bytes, the rds/events socket */
+	uint32_t udp_rcvbuf, udp_sndbuf;	/* bytes, the UDP socket */
+	uint32_t repair_rate;	/* bytes/s of REPAIR datagrams, 0: unpaced */
 	bool inventory;		/* announce/install instances (Inventory) */
 	unsigned int n_peers;
 	struct apsmd_peer peers[APSMD_PEERS_MAX];

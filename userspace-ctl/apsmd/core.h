@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * apsmd's shared bottom (core.c): log, clocks, and the counters of the
- * stats file with its "dirty" flag. Every module may include it; it
- * includes no module.
+ * apsmd's shared bottom (core.c): log, clocks, the counters of the
+ * stats file with its "dirty" flag, and two pure helpers: a bounded SPSC
+ * queue and a token bucket. Every module may include it; it includes no
+ * module.
  */
 #ifndef APSMD_CORE_H
 #define APSMD_CORE_H
@@ -21,7 +22,9 @@
 	X(tombstone_hits) X(inv_sent) X(inv_received) X(inv_installed) \
 	X(inv_deleted) X(inv_fail) X(inv_pulls) X(peer_state_down) \
 	X(peer_state_up) X(instances_down) X(instances_up) X(lag_ms_last) \
-	X(lag_ms_max)
+	X(lag_ms_max) \
+	X(tx_bytes) X(tx_dgrams) X(rx_bytes) X(rx_dgrams) X(push_bytes) \
+	X(repair_bytes) X(ctrl_bytes) X(rx_queue_drop) X(repair_paced)
 
 struct apsmd_counters {
 #define APSMD_X(n) uint64_t n;
@@ -32,10 +35,61 @@ struct apsmd_counters {
 extern struct apsmd_counters apsmd_ctr;
 extern bool apsmd_dirty;		/* the stats file is out of date */
 
+/* The I/O thread's counters (peer.c): its own copy, so that no counter is
+ * written by two threads. It adds with apsmd_io_add() (relaxed atomics);
+ * the stats file shows apsmd_ctr + apsmd_io_ctr (apsmd_ctr_get()).
+ */
+extern struct apsmd_counters apsmd_io_ctr;
+#define apsmd_io_add(n, v) \
+	__atomic_fetch_add(&apsmd_io_ctr.n, (v), __ATOMIC_RELAXED)
+#define apsmd_ctr_get(n) \
+	(apsmd_ctr.n + __atomic_load_n(&apsmd_io_ctr.n, __ATOMIC_RELAXED))
+
 /* The node id in log lines (set once the config is read). */
 void apsmd_log_id(uint32_t id);
 void apsmd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t apsmd_now_ms(void);		/* CLOCK_MONOTONIC */
 uint64_t apsmd_wall_ms(void);		/* CLOCK_REALTIME */
+uint64_t apsmd_now_us(void);		/* CLOCK_MONOTONIC */
+
+/*
+ * A bounded single-producer single-consumer queue of fixed-size slots
+ * (pure; the I/O thread produces, the main loop consumes). n is a power
+ * of two. The producer fills the slot apsmd_ring_slot() returns and
+ * publishes it with apsmd_ring_push(); it gets NULL when fewer than
+ * 1 + keep slots are free (keep: room held back for what must not be
+ * dropped). The consumer reads apsmd_ring_head() (NULL: empty) and
+ * releases it with apsmd_ring_pop().
+ */
+struct apsmd_ring {
+	uint8_t *slots;
+	uint32_t n, size;
+	uint32_t head, tail;	/* atomics: consumer's, producer's index */
+};
+
+int apsmd_ring_init(struct apsmd_ring *r, uint32_t n, uint32_t size);
+void apsmd_ring_fini(struct apsmd_ring *r);
+void *apsmd_ring_slot(struct apsmd_ring *r, uint32_t keep);
+void apsmd_ring_push(struct apsmd_ring *r);
+void *apsmd_ring_head(struct apsmd_ring *r);
+void apsmd_ring_pop(struct apsmd_ring *r);
+uint32_t apsmd_ring_used(const struct apsmd_ring *r);
+
+/*
+ * A token bucket (pure): rate bytes/s (0: unlimited), holding at most
+ * burst bytes; time in us. apsmd_tb_take() takes len bytes if they are
+ * there; apsmd_tb_wait_us() says how long until len bytes will be.
+ */
+struct apsmd_tbucket {
+	uint64_t rate, burst;
+	uint64_t tokens;	/* in 10^-6 bytes */
+	uint64_t t_us;
+};
+
+void apsmd_tb_init(struct apsmd_tbucket *b, uint64_t rate, uint64_t burst,
+		   uint64_t now_us);
+bool apsmd_tb_take(struct apsmd_tbucket *b, uint64_t len, uint64_t now_us);
+uint64_t apsmd_tb_wait_us(struct apsmd_tbucket *b, uint64_t len,
+			  uint64_t now_us);
 
 #endif /* APSMD_CORE_H */

@@ -5,12 +5,15 @@
  *   apsmd genkey
  *   apsmd -c FILE [-n NETNS] [--foreground]
  *
- * This file: command line, start-up, the event loop (netlink, UDP,
- * signals, timers: heartbeats, anti-entropy, snapshot retries) and the
- * stats file. The work is in kern.c (kernel), peer.c (UDP),
- * sync.c (RDS replication), memb.c (membership) and
- * inv.c (instance inventory). SIGUSR1 prints counters, SIGHUP
- * reloads the peer list, SIGTERM/SIGINT exit.
+ * This file: command line, start-up, the main loop (netlink, the queue
+ * of checked datagrams and peer events from the I/O thread, signals,
+ * timers: per-peer figures, anti-entropy, snapshot retries) and the stats
+ * file. Liveness (heartbeats, dead peers) runs on peer.c's I/O thread so
+ * that a stalled main loop does not starve it. The work is in kern.c
+ * (kernel), peer.c (UDP, I/O thread), sync.c (RDS replication), memb.c
+ * (membership) and inv.c (instance inventory). SIGUSR1 prints counters,
+ * SIGHUP reloads the peer list, SIGTERM/SIGINT exit, SIGUSR2 is a test
+ * hook (APSMD_TEST_STALL, see test_stall()).
  *
  * The modules in their one-way order (each includes only headers to its
  * left; tests/host/apsmd-layers.sh checks it):
@@ -53,6 +56,7 @@ static const char *conf_file;
 static struct apsmd_conf conf;
 static uint8_t key[APSMD_KEY_BYTES];
 static int sfd = -1;
+static uint32_t test_stall_ms;	/* APSMD_TEST_STALL: SIGUSR2 stalls the loop */
 
 /* ------------------------------------------------------------ stats */
 
@@ -64,7 +68,7 @@ static void stats_print(FILE *f, bool json)
 	for (i = 0; i < conf.n_peers; i++) {
 		struct apsmd_pstate *p = apsmd_pstate(conf.peers[i].id);
 
-		live += p && p->alive;
+		live += p && apsmd_peer_alive(p);
 	}
 	if (json)
 		fprintf(f, "{\"Ready\":%d,\"live_peers\":%u", apsmd_sync_ready(), live);
@@ -72,7 +76,7 @@ static void stats_print(FILE *f, bool json)
 		fprintf(f, "apsmd: ready %d live_peers %u", apsmd_sync_ready(), live);
 	sep = json ? "," : " ";
 #define X(n) fprintf(f, json ? "%s\"%s\":%llu" : "%s%s %llu", sep, #n, \
-		     (unsigned long long)apsmd_ctr.n);
+		     (unsigned long long)apsmd_ctr_get(n));
 	APSMD_COUNTERS(X)
 #undef X
 	if (!json) {
@@ -87,11 +91,14 @@ static void stats_print(FILE *f, bool json)
 			continue;
 		fprintf(f, "%s{\"id\":%u,\"alive\":%d,\"ready\":%d,\"tx_entries\":%llu,"
 			"\"rx_entries\":%llu,\"tx_dgrams\":%llu,\"rx_dgrams\":%llu,"
-			"\"lag_ms\":%llu}", i ? "," : "", p->id, p->alive,
-			p->ready, (unsigned long long)p->tx_entries,
+			"\"lag_ms\":%llu}", i ? "," : "", p->id,
+			apsmd_peer_alive(p), p->ready,
+			(unsigned long long)p->tx_entries,
 			(unsigned long long)p->rx_entries,
-			(unsigned long long)p->tx_dgrams,
-			(unsigned long long)p->rx_dgrams,
+			(unsigned long long)__atomic_load_n(&p->tx_dgrams,
+							    __ATOMIC_RELAXED),
+			(unsigned long long)__atomic_load_n(&p->rx_dgrams,
+							    __ATOMIC_RELAXED),
 			(unsigned long long)p->lag_ms);
 	}
 	fputs("]}\n", f);
@@ -117,6 +124,7 @@ static void stats_write(void)
 /* sync_ops.ready */
 static void on_ready(void)
 {
+	apsmd_memb_publish();	/* the next heartbeats say READY */
 	stats_write();
 }
 
@@ -141,8 +149,10 @@ static void reload(void)
 	}
 	for (j = 0; j < nc.n_peers; j++)
 		apsmd_kern_peer_add(&nc.peers[j]);
+	apsmd_peer_lock();	/* the I/O thread reads the peer list */
 	memcpy(conf.peers, nc.peers, sizeof(nc.peers));
 	conf.n_peers = nc.n_peers;
+	apsmd_peer_unlock();
 	apsmd_memb_reload();
 	apsmd_log("reloaded: %u peers", conf.n_peers);
 }
@@ -164,7 +174,7 @@ static const struct kern_ops kern_ops = {
 };
 
 static const struct peer_ops peer_ops = {
-	.heard = apsmd_memb_heard,
+	.event = apsmd_memb_on_event,
 	.msg = {
 		[APSMD_T_BATCH] = apsmd_sync_on_batch,
 		[APSMD_T_HEARTBEAT] = apsmd_memb_on_heartbeat,
@@ -226,6 +236,23 @@ static uint64_t next_at(uint64_t now, uint32_t ms)
 	return now + ms - (ms >= 10 ? randombytes_uniform(ms / 10) : 0);
 }
 
+/* Test hook (tests/vm/apsmd-stall.sh), off unless APSMD_TEST_STALL=MS is
+ * set at start: SIGUSR2 makes the main loop sleep MS ms, as a long
+ * netlink dump or install burst would. Liveness must not suffer from it.
+ */
+static void test_stall(void)
+{
+	struct timespec ts = {
+		.tv_sec = test_stall_ms / 1000,
+		.tv_nsec = (long)(test_stall_ms % 1000) * 1000000,
+	};
+
+	apsmd_log("test hook: main loop stalls for %u ms", test_stall_ms);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	apsmd_log("test hook: stall over");
+}
+
 static int handle_signals(void)
 {
 	struct signalfd_siginfo si;
@@ -241,6 +268,9 @@ static int handle_signals(void)
 		case SIGUSR1:
 			stats_print(stderr, false);
 			break;
+		case SIGUSR2:
+			test_stall();
+			break;
 		}
 	}
 	return 0;
@@ -250,6 +280,7 @@ static int run(void)
 {
 	uint64_t now = apsmd_now_ms(), t_hb = now, t_ae, t_stats = 0;
 	struct pollfd pfd[3];
+	int pace;
 
 	t_ae = next_at(now, conf.ae_ms);
 	pfd[0] = (struct pollfd){ .fd = apsmd_kern_fd(), .events = POLLIN };
@@ -260,6 +291,8 @@ static int run(void)
 		int timeout;
 
 		now = apsmd_now_ms();
+		if (apsmd_peer_io_dirty())
+			apsmd_dirty = true;
 		if (now >= t_hb) {
 			apsmd_memb_tick();
 			t_hb = next_at(now, conf.heartbeat_ms);
@@ -281,6 +314,10 @@ static int run(void)
 		if (apsmd_dirty && next > t_stats)
 			next = t_stats;
 		timeout = next > now ? (int)(next - now) : 0;
+		/* what this round sent leaves now; paced repairs when due */
+		pace = apsmd_peer_flush();
+		if (pace >= 0 && pace < timeout)
+			timeout = pace;
 		if (poll(pfd, 3, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -356,12 +393,19 @@ int main(int argc, char **argv)
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGHUP);
 	sigaddset(&ss, SIGUSR1);
+	if (getenv("APSMD_TEST_STALL")) {
+		test_stall_ms = strtoul(getenv("APSMD_TEST_STALL"), NULL, 10);
+		sigaddset(&ss, SIGUSR2);
+	}
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	sfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
 	signal(SIGPIPE, SIG_IGN);
 	apsmd_inv_init(&conf);
 	apsmd_sync_init(&conf, apsmd_now_ms(), &sync_ops);
 	apsmd_memb_init(&conf);
+	apsmd_memb_publish();
+	if (apsmd_peer_start())
+		return 1;
 	apsmd_log("running: %u peers, fabric %s%s", conf.n_peers,
 		  conf.fabric_dev, apsmd_gossip() ? ", gossip" : "");
 	/* entries made before we listened (a restart): push them */

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * apsmd's membership: a HEARTBEAT to every peer each HeartbeatInterval
- * (carrying "ready" and the hash of the sender's own instance inventory).
- * Any authenticated datagram proves a peer alive; one silent for
- * PeerTimeout is declared dead: its kernel peer is set down
+ * apsmd's membership, the main loop's side. The I/O thread (peer.c)
+ * sends a HEARTBEAT to every peer each HeartbeatInterval (carrying
+ * "ready" and the hash of this node's own instance inventory, published
+ * here), takes any authenticated datagram as proof that a peer is alive
+ * and declares one silent for PeerTimeout dead; its events reach
+ * apsmd_memb_on_event() in order. A dead peer's kernel peer is set down
  * (APSM_PEER_A_STATE: the LB tables skip its instances, pinned flows per
  * the node's peer-down policy) until it is heard again. A kernel without
  * peer states gets the fallback: the dead node's instances are set down
@@ -54,43 +56,37 @@ static void node_up(struct apsmd_pstate *p, bool was_dead)
 	apsmd_inv_node_up(p->id);
 }
 
-static void send_heartbeat(uint32_t to)
+void apsmd_memb_publish(void)
 {
-	static struct apsmd_wbuf w;
-	uint8_t b[APSMD_HB_LEN];
 	uint64_t hash;
 	uint32_t count;
 
 	apsmd_inv_own_hash(&hash, &count);
-	memset(b, 0, sizeof(b));
-	apsmd_put64(b, hash);
-	apsmd_put32(b + 8, count);
-	apsmd_wire_begin(&w, APSMD_T_HEARTBEAT);
-	apsmd_wire_raw(&w, b, sizeof(b));
-	if (to)
-		apsmd_send_to(&w, to, 0, apsmd_sync_ready() ? APSMD_F_READY : 0);
-	else
-		apsmd_send_all(&w, 0, 0, apsmd_sync_ready() ? APSMD_F_READY : 0);
-	apsmd_ctr.heartbeats_sent++;
+	apsmd_peer_publish(hash, count, apsmd_sync_ready());
 }
 
-void apsmd_memb_heard(struct apsmd_pstate *p)
+/* The kernel follows the I/O thread's view of the peer; ev 0 (events were
+ * lost): whatever that view is now.
+ */
+void apsmd_memb_on_event(struct apsmd_pstate *p, enum apsmd_peer_ev ev,
+			 uint64_t arg)
 {
-	p->last_rx_ms = apsmd_now_ms();
-	if (p->alive)
-		return;
-	p->alive = true;
+	bool dead = __atomic_load_n(&p->dead, __ATOMIC_RELAXED);
+
+	(void)arg;
 	apsmd_dirty = true;
-	if (p->dead) {
-		p->dead = false;
-		apsmd_ctr.peer_returns++;
-		apsmd_log("peer %u is back", p->id);
-		node_up(p, true);
-	} else {
-		apsmd_log("peer %u is alive", p->id);
-		node_up(p, false);
+	if (ev == APSMD_EV_DEAD || (!ev && dead)) {
+		p->ready = false;
+		if (p->kstate != APSMD_KS_DOWN)
+			node_down(p);
+		p->kstate = APSMD_KS_DOWN;
+		return;
 	}
-	send_heartbeat(p->id);	/* so that it learns of us at once too */
+	if (ev || apsmd_peer_alive(p)) {
+		if (p->kstate != APSMD_KS_UP)
+			node_up(p, p->kstate == APSMD_KS_DOWN);
+		p->kstate = APSMD_KS_UP;
+	}
 }
 
 void apsmd_memb_on_heartbeat(struct apsmd_pstate *p, const struct apsmd_hdr *h,
@@ -100,7 +96,6 @@ void apsmd_memb_on_heartbeat(struct apsmd_pstate *p, const struct apsmd_hdr *h,
 		apsmd_ctr.bad_format++;
 		return;
 	}
-	apsmd_ctr.heartbeats_received++;
 	p->ready = h->flags & APSMD_F_READY;
 	p->inv_hash = apsmd_get64(body);
 	if (p->ready)
@@ -111,13 +106,16 @@ void apsmd_memb_on_heartbeat(struct apsmd_pstate *p, const struct apsmd_hdr *h,
 
 static int push_repl(const struct apsmd_pstate *p, uint64_t now)
 {
+	uint64_t last = __atomic_load_n(&p->last_rx_ms, __ATOMIC_RELAXED);
 	struct kern_repl r = {
 		.tx_entries = p->tx_entries, .rx_entries = p->rx_entries,
-		.tx_dgrams = p->tx_dgrams, .rx_dgrams = p->rx_dgrams,
-		.auth_fail = p->auth_fail, .replayed = p->replayed,
+		.tx_dgrams = __atomic_load_n(&p->tx_dgrams, __ATOMIC_RELAXED),
+		.rx_dgrams = __atomic_load_n(&p->rx_dgrams, __ATOMIC_RELAXED),
+		.auth_fail = __atomic_load_n(&p->auth_fail, __ATOMIC_RELAXED),
+		.replayed = __atomic_load_n(&p->replayed, __ATOMIC_RELAXED),
 		.resyncs = p->resyncs, .lag_ms = p->lag_ms,
-		.heard = p->last_rx_ms != 0,
-		.last_rx_ago_ms = p->last_rx_ms ? now - p->last_rx_ms : 0,
+		.heard = last != 0,
+		.last_rx_ago_ms = last && now > last ? now - last : 0,
 	};
 
 	return apsmd_kern_peer_repl(p->id, &r);
@@ -128,22 +126,7 @@ void apsmd_memb_tick(void)
 	uint64_t now = apsmd_now_ms();
 	unsigned int i;
 
-	send_heartbeat(0);
-	for (i = 0; i < conf->n_peers; i++) {
-		struct apsmd_pstate *p = apsmd_pstate(conf->peers[i].id);
-
-		if (!p || !p->alive ||
-		    now - p->last_rx_ms < conf->peer_timeout_ms)
-			continue;
-		p->alive = false;
-		p->ready = false;
-		p->dead = true;
-		apsmd_ctr.peer_deaths++;
-		apsmd_dirty = true;
-		apsmd_log("peer %u is dead (silent for %llu ms)", p->id,
-			  (unsigned long long)(now - p->last_rx_ms));
-		node_down(p);
-	}
+	apsmd_memb_publish();
 	for (i = 0; i < conf->n_peers && !no_repl; i++) {
 		struct apsmd_pstate *p = apsmd_pstate(conf->peers[i].id);
 
@@ -154,7 +137,9 @@ void apsmd_memb_tick(void)
 	}
 }
 
-/* Peers removed from the config: forget their liveness. */
+/* Peers removed from the config: forget their liveness; new ones get a
+ * state.
+ */
 void apsmd_memb_reload(void)
 {
 	apsmd_peer_forget_removed();

@@ -35,5 +35,6 @@ void test_json(void);
 void test_apsmd_wire(void);
 void test_nlerr(void);
 void test_flow(void);
+void test_apsmd_io(void);
 
 #endif /* APSMCTL_UNIT_H */
