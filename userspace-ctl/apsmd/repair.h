@@ -13,14 +13,16 @@
  *   differs: below the leaf level it answers with its own hashes of the
  *   16 children; at the leaf level it sends its items of that leaf as
  *   TREE_ENTRIES with TE_WANT.
- * TREE_ENTRIES (type 11), body: round u32, flags u8, nleaf u8, pad u16,
- *   leaf u32 x nleaf (leaves whose items start here; a leaf with no items
- *   is listed with none), then `count` items: op u8 (1 new, 2 del), family
- *   u8, proto u8, dir u8, npath u8, cause u8, pad u16, sport u16, dport
- *   u16, spi u32, origin u32, version u64, src, dst (4|16 bytes), path u32
- *   x npath. Receiver: every item newer than its own record of that key
- *   goes to ops->install (a delete wins a tie: same version and origin);
- *   with TE_WANT it answers with all its own items of the listed leaves
+ * TREE_ENTRIES (type 11), body: round u32, flags u8, pad[3], then `count`
+ *   items: a leaf marker (op u8 = 0, pad[3], leaf u32: the sender's items
+ *   of that leaf follow, possibly over several datagrams; a leaf with no
+ *   items is a marker alone) or an item: op u8 (1 new, 2 del), family u8,
+ *   proto u8, dir u8, npath u8, pad[3], sport u16, dport u16, spi u32,
+ *   origin u32, version u64, pad[4], src, dst (4|16 bytes), path u32 x
+ *   npath (40 bytes for an IPv4 entry with 1 hop, 40 for a tombstone).
+ *   Receiver: every item newer than its own record of that key goes to
+ *   ops->install (a delete wins a tie: same version and origin); with
+ *   TE_WANT it answers with all its own items of the marked leaves
  *   (without TE_WANT, so it ends there).
  * Round start: TREE with the root and the 16 level-1 hashes (one 344-byte
  * datagram); nodes that agree answer one TREE_DONE: 2 datagrams.
