@@ -400,8 +400,6 @@ bool shadow_blocks(const struct shadow *s, const struct apsmd_flow *f)
 	if (i == NIL)
 		return false;
 	r = &s->r[i];
-	if (r->flags & R_TOMB)
-		return true;
 	return !apsmd_newer(f->version, f->origin, r->version, r->origin);
 }
 

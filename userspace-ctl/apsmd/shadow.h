@@ -50,8 +50,9 @@ int shadow_apply(struct shadow *s, const struct apsmd_flow *f, uint8_t op,
 /* Age records into the tree and free expired tombstones. */
 void shadow_tick(struct shadow *s, uint64_t now_ms);
 
-/* A tombstone or an entry at least as new as f ((version, origin),
- * apsmd_newer) exists for f's key.
+/* A record of f's key (tombstone or entry) at least as new as f
+ * ((version, origin), apsmd_newer) exists: f would lose. The tie rule
+ * (a delete wins over an entry of the same version) is the caller's.
  */
 bool shadow_blocks(const struct shadow *s, const struct apsmd_flow *f);
 /* The record of f's key (op NEW or DEL in *out): true if found. */

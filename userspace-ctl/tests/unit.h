@@ -35,5 +35,8 @@ void test_json(void);
 void test_apsmd_wire(void);
 void test_nlerr(void);
 void test_flow(void);
+void test_shadow(void);
+void test_repair(void);
+void test_relay(void);
 
 #endif /* APSMCTL_UNIT_H */
