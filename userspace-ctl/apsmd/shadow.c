@@ -23,6 +23,8 @@ struct rec {				/* 128 bytes */
 	uint32_t path[APSM_PATH_MAX];
 };
 
+_Static_assert(sizeof(struct rec) == 128, "shadow.h documents 128 bytes");
+
 struct list {
 	uint32_t head, tail;
 };

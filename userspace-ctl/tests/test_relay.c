@@ -75,7 +75,7 @@ void test_relay(void)
 			if (walk(ids, n, origin, f, &depth))
 				bad++;
 			else if (f == 1 ? depth > n - 1 :
-				 depth > ceil_log(n, f) + 1)
+				 depth > ceil_log(n, f))
 				deep++;
 			/* relay_parent agrees with relay_children */
 			if (n > 1) {
