@@ -36,5 +36,8 @@ void test_apsmd_wire(void);
 void test_nlerr(void);
 void test_flow(void);
 void test_apsmd_io(void);
+void test_shadow(void);
+void test_repair(void);
+void test_relay(void);
 
 #endif /* APSMCTL_UNIT_H */

@@ -15,6 +15,9 @@ int main(void)
 	test_nlerr();
 	test_flow();
 	test_apsmd_io();
+	test_shadow();
+	test_repair();
+	test_relay();
 	printf("%u passed, %u failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }
