@@ -4,9 +4,9 @@
  * the APSM_A_FLOW nest shared with the "rds" notifications.
  *
  * The dump walks the rhashtable with one iterator kept across dump calls
- * (start/done callbacks); it reports NLM_F_DUMP_INTR when the table changed
- * while it ran (entries added or removed may then be missing or, after a
- * resize rewound the walk, repeated).
+ * (start/done callbacks) and completes whatever the table does meanwhile;
+ * it may filter (origin, chain SPI, an instance in the path, direction).
+ * See apsm_nl_flow_dump() for what it guarantees.
  */
 #include <linux/jiffies.h>
 #include <linux/rhashtable.h>
@@ -251,10 +251,19 @@ int apsm_nl_flow_get(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/* The dump's filter (APSM_A_FLOW of the request): 0 fields match all. */
+struct apsm_flow_filter {
+	u32 origin;
+	u32 spi;
+	u32 instance;		/* an id anywhere in the path */
+	u8 dir;
+};
+
 struct apsm_flow_dump {
 	struct rhashtable_iter iter;
 	struct apsm_rds *rds;
-	unsigned int rewinds;	/* the walk restarted after a resize */
+	struct apsm_flow_filter filter;
+	bool checked;		/* the filter was parsed (first call) */
 	bool done;
 };
 
@@ -293,16 +302,108 @@ int apsm_nl_flow_dump_done(struct netlink_callback *cb)
 	return 0;
 }
 
+/* The filter of the dump request: only ORIGIN, SPI, DIR and PATH (exactly
+ * one instance id) may be given; anything else is refused rather than
+ * silently ignored. (A genl .start callback cannot report an extack in
+ * 6.1: this runs on the first dump call.)
+ */
+static int apsm_flow_dump_filter(struct netlink_callback *cb,
+				 struct apsm_flow_filter *flt)
+{
+	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	const struct nlattr *nest = di->attrs[APSM_A_FLOW];
+	struct nlattr *tb[APSM_FLOW_A_MAX + 1];
+	unsigned int i;
+	int ret;
+
+	memset(flt, 0, sizeof(*flt));
+	if (!nest)
+		return 0;
+	ret = nla_parse_nested(tb, APSM_FLOW_A_MAX, nest, apsm_flow_policy,
+			       cb->extack);
+	if (ret)
+		return ret;
+	for (i = 1; i <= APSM_FLOW_A_MAX; i++) {
+		if (!tb[i] || i == APSM_FLOW_A_ORIGIN || i == APSM_FLOW_A_SPI ||
+		    i == APSM_FLOW_A_DIR || i == APSM_FLOW_A_PATH)
+			continue;
+		NL_SET_ERR_MSG_ATTR(cb->extack, tb[i],
+				    "a flow dump filters only on ORIGIN, SPI, DIR and PATH");
+		return -EINVAL;
+	}
+	if (tb[APSM_FLOW_A_PATH]) {
+		if (nla_len(tb[APSM_FLOW_A_PATH]) != sizeof(u32) ||
+		    !nla_get_u32(tb[APSM_FLOW_A_PATH])) {
+			NL_SET_ERR_MSG_ATTR(cb->extack, tb[APSM_FLOW_A_PATH],
+					    "a dump's PATH filter is one nonzero instance id");
+			return -EINVAL;
+		}
+		flt->instance = nla_get_u32(tb[APSM_FLOW_A_PATH]);
+	}
+	if (tb[APSM_FLOW_A_ORIGIN])
+		flt->origin = nla_get_u32(tb[APSM_FLOW_A_ORIGIN]);
+	if (tb[APSM_FLOW_A_SPI])
+		flt->spi = nla_get_u32(tb[APSM_FLOW_A_SPI]);
+	if (tb[APSM_FLOW_A_DIR])
+		flt->dir = nla_get_u8(tb[APSM_FLOW_A_DIR]);
+	return 0;
+}
+
+static bool apsm_flow_filter_match(const struct apsm_flow_filter *flt,
+				   const struct apsm_rds_flow *f)
+{
+	unsigned int i, n;
+
+	if (flt->origin && f->origin != flt->origin)
+		return false;
+	if (flt->spi && f->spi != flt->spi)
+		return false;
+	if (flt->dir && f->dir != flt->dir)
+		return false;
+	if (!flt->instance)
+		return true;
+	n = min_t(unsigned int, f->path_n, APSM_PATH_MAX);
+	for (i = 0; i < n; i++)
+		if (f->path[i] == flt->instance)
+			return true;
+	return false;
+}
+
+/* The walk goes on across calls with the iterator kept in the dump state;
+ * inserts and deletes while it runs do not restart it and are not
+ * reported (no NLM_F_DUMP_INTR). What a dump returns: every entry that
+ * existed for the whole dump, at least once; entries added or removed
+ * meanwhile, or not. An entry may come twice: after a resize (the
+ * rhashtable then walks the new table from its start) or when the entry
+ * a message stopped at was removed before the next call (the rest of its
+ * bucket is walked again, see below). Readers that need a set dedup.
+ */
 int apsm_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct apsm_flow_dump *d = *apsm_flow_dump_ctx(cb);
+	struct rhash_head *held;
 	struct apsm_rds_entry *e;
 	void *hdr;
+	int ret;
 
 	if (d->done)
 		return 0;
-	if (rhashtable_walk_start_check(&d->iter) == -EAGAIN)
-		d->rewinds++;
+	if (!d->checked) {
+		ret = apsm_flow_dump_filter(cb, &d->filter);
+		if (ret)
+			return ret;
+		d->checked = true;
+	}
+	held = d->iter.p;
+	/* -EAGAIN: the table was replaced; the walk restarts on the new one */
+	rhashtable_walk_start_check(&d->iter);
+	/* The entry that did not fit last time went away meanwhile: the
+	 * iterator then counts its way back into the bucket, which misses
+	 * an entry if others before it went too. Walk the bucket again
+	 * from its head instead (repeats, never misses).
+	 */
+	if (held && !d->iter.p)
+		d->iter.skip = 0;
 	/* The peek gives back the entry that did not fit last time (or,
 	 * if it went away meanwhile, the one after it).
 	 */
@@ -311,15 +412,16 @@ int apsm_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		if (IS_ERR(e)) {
 			if (PTR_ERR(e) != -EAGAIN)
 				break;
-			d->rewinds++;
 			e = rhashtable_walk_next(&d->iter);
 			continue;
 		}
-		/* Odd, so never 0; differs whenever the table changed. */
-		cb->seq = apsm_rds_seq(d->rds) + (d->rewinds << 1);
 		if (!e) {
 			d->done = true;
 			break;
+		}
+		if (!apsm_flow_filter_match(&d->filter, &e->f)) {
+			e = rhashtable_walk_next(&d->iter);
+			continue;
 		}
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &apsm_genl_family,
@@ -330,7 +432,6 @@ int apsm_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			genlmsg_cancel(skb, hdr);
 			break;
 		}
-		genl_dump_check_consistent(cb, hdr);
 		genlmsg_end(skb, hdr);
 		e = rhashtable_walk_next(&d->iter);
 	}

@@ -157,6 +157,14 @@
  *     APSM_FLOW_A_OP: u8                 enum apsm_rds_op; in INSTALL
  *                                        (default new) del removes the
  *                                        entry unless it is newer
+ *   FLOW_GET dump: completes whatever the table does meanwhile (never
+ *   NLM_F_DUMP_INTR): every entry that existed for the whole dump comes at
+ *   least once; one may come twice (after a resize of the table, or when
+ *   the entry a message stopped at was deleted before the next part).
+ *   Optional filter: an APSM_A_FLOW nest with any of ORIGIN, SPI, DIR and
+ *   PATH (exactly one nonzero u32 instance id, matched anywhere in the
+ *   path); an entry must match all given. Any other attribute in it:
+ *   EINVAL with extack.
  *
  * APSM_CMD_STATS_GET: reply APSM_A_STATS: NESTED of u64 counters (a
  * request may carry an empty APSM_A_STATS)

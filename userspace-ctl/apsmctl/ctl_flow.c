@@ -275,16 +275,81 @@ static int flow_msg(const struct nlmsghdr *nlh, void *arg)
 	return for_each_flow(nlh, flow_one, arg);
 }
 
+enum { FS_ORIGIN, FS_CHAIN, FS_SPI, FS_INSTANCE, FS_DIR, FS_MAX };
+
+static const struct arg_spec flow_show_spec[FS_MAX] = {
+	[FS_ORIGIN] = ARG_RANGE("origin", ARG_U32, 0, 1, UINT32_MAX),
+	[FS_CHAIN] = ARG_SPEC("chain", ARG_NAME, 0),
+	[FS_SPI] = ARG_RANGE("spi", ARG_U32, 0, 1, APSM_SPI_MAX),
+	[FS_INSTANCE] = ARG_SPEC("instance", ARG_NAME, 0),
+	[FS_DIR] = ARG_CHOICES("dir", 0, dir_names),
+};
+
+/* The key of name in t; a name not known that is a decimal number is
+ * taken as the id itself. 0 when neither.
+ */
+static uint32_t name_key(const struct ctl_name *t, unsigned int n,
+			 const char *name)
+{
+	unsigned long long v;
+	unsigned int i;
+	char *end;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(t[i].name, name))
+			return t[i].key;
+	if (*name < '0' || *name > '9')
+		return 0;
+	v = strtoull(name, &end, 10);
+	return *end || v > UINT32_MAX ? 0 : (uint32_t)v;
+}
+
+/* flow show [origin N] [chain NAME | spi N] [instance NAME|ID]
+ * [dir forward|return]: the filters are applied by the kernel.
+ */
 int cmd_flow_show(int argc, char **argv)
 {
 	struct flow_show fs = { 0 };
+	struct nl_flow_filter flt = { 0 };
+	struct arg_val v[FS_MAX];
 	int ret;
 
-	if (no_args(argc, argv) || nl_open())
+	if (ARGS_PARSE(argc, argv, flow_show_spec, v))
+		return -1;
+	if (v[FS_CHAIN].set && v[FS_SPI].set) {
+		ctl_seterr("give chain or spi, not both");
+		return -1;
+	}
+	if (nl_open())
 		return -1;
 	names_load(&fs.names);
+	flt.origin = v[FS_ORIGIN].set ? v[FS_ORIGIN].u : 0;
+	flt.spi = v[FS_SPI].set ? v[FS_SPI].u : 0;
+	flt.dir = v[FS_DIR].set ? v[FS_DIR].u : 0;
+	ret = 0;
+	if (v[FS_CHAIN].set) {
+		flt.spi = name_key(fs.names.chain, fs.names.n_chain,
+				   v[FS_CHAIN].name);
+		if (!flt.spi) {
+			ctl_seterr("no such chain \"%s\"", v[FS_CHAIN].name);
+			ret = -1;
+		}
+	}
+	if (!ret && v[FS_INSTANCE].set) {
+		flt.instance = name_key(fs.names.inst, fs.names.n_inst,
+					v[FS_INSTANCE].name);
+		if (!flt.instance) {
+			ctl_seterr("no such instance \"%s\"",
+				   v[FS_INSTANCE].name);
+			ret = -1;
+		}
+	}
+	if (ret) {
+		names_free(&fs.names);
+		return ret;
+	}
 	show_begin(&fs.s);
-	ret = nl_flow_dump(flow_one, &fs);
+	ret = nl_flow_dump_filter(&flt, flow_one, &fs);
 	ret = show_end(&fs.s, ret);
 	names_free(&fs.names);
 	return ret;

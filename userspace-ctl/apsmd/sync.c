@@ -135,10 +135,48 @@ static void tab_add(const struct apsmd_flow *f, void *arg)
 	tab[ntab++] = *f;
 }
 
+/* Key, then version: the order tab_load() dedups in. */
+static int tab_cmp(const void *a, const void *b)
+{
+	const struct apsmd_flow *x = a, *y = b;
+	int c;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	c = memcmp(x->src, y->src, sizeof(x->src));
+	if (!c)
+		c = memcmp(x->dst, y->dst, sizeof(x->dst));
+	if (c)
+		return c;
+	if (x->sport != y->sport)
+		return x->sport < y->sport ? -1 : 1;
+	if (x->dport != y->dport)
+		return x->dport < y->dport ? -1 : 1;
+	if (x->version != y->version)
+		return x->version < y->version ? -1 : 1;
+	return 0;
+}
+
+/* A kernel dump may return an entry twice (after a resize of its table):
+ * the copy is dropped, so that it does not count twice in the digest.
+ */
 static int tab_load(void)
 {
+	size_t i, n = 0;
+
 	ntab = 0;
-	return apsmd_kern_flows(tab_add, NULL);
+	if (apsmd_kern_flows(tab_add, NULL))
+		return -1;
+	if (ntab < 2)
+		return 0;
+	qsort(tab, ntab, sizeof(*tab), tab_cmp);
+	for (i = 1; i < ntab; i++)
+		if (tab_cmp(&tab[n], &tab[i]))
+			tab[++n] = tab[i];
+	ntab = n + 1;
+	return 0;
 }
 
 static void digest_of_tab(uint64_t *sum)

@@ -50,9 +50,30 @@ static int flow_dump_msg(const struct nlmsghdr *nlh, void *arg)
 	return for_each_flow(nlh, d->cb, d->arg) ? -1 : 0;
 }
 
+int nl_flow_dump_filter(const struct nl_flow_filter *flt, nl_flow_cb cb,
+			void *arg)
+{
+	struct nlmsghdr *nlh = nl_msg(APSM_CMD_FLOW_GET, 0);
+	struct flow_dump d = { cb, arg };
+	struct nlattr *nest;
+
+	if (flt && (flt->origin || flt->spi || flt->instance || flt->dir)) {
+		nest = mnl_attr_nest_start(nlh, APSM_A_FLOW);
+		if (flt->origin)
+			mnl_attr_put_u32(nlh, APSM_FLOW_A_ORIGIN, flt->origin);
+		if (flt->spi)
+			mnl_attr_put_u32(nlh, APSM_FLOW_A_SPI, flt->spi);
+		if (flt->instance)
+			mnl_attr_put(nlh, APSM_FLOW_A_PATH,
+				     sizeof(flt->instance), &flt->instance);
+		if (flt->dir)
+			mnl_attr_put_u8(nlh, APSM_FLOW_A_DIR, flt->dir);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	return nl_dump_stream(nlh, flow_dump_msg, &d);
+}
+
 int nl_flow_dump(nl_flow_cb cb, void *arg)
 {
-	struct flow_dump d = { cb, arg };
-
-	return nl_dump(nl_msg(APSM_CMD_FLOW_GET, 0), flow_dump_msg, &d);
+	return nl_flow_dump_filter(NULL, cb, arg);
 }

@@ -21,9 +21,23 @@ typedef int (*nl_flow_cb)(const struct nlattr *flow, void *arg);
  */
 int for_each_flow(const struct nlmsghdr *nlh, nl_flow_cb cb, void *arg);
 
-/* Dump this node's RDS (APSM_CMD_FLOW_GET), cb per flow. 0, or -1 with
- * ctl_error() set (a dump error, or cb returned nonzero).
+/* A kernel-side filter of the flow dump; 0 fields match everything. */
+struct nl_flow_filter {
+	uint32_t origin;
+	uint32_t spi;		/* the chain */
+	uint32_t instance;	/* an instance id anywhere in the path */
+	uint8_t dir;		/* enum apsm_flow_dir */
+};
+
+/* Dump this node's RDS (APSM_CMD_FLOW_GET), cb per flow as the messages
+ * arrive; flt may be NULL. The dump completes under changes of the table
+ * and is never restarted: it returns every entry that existed for its
+ * whole duration at least once, and may return an entry twice (dedup if
+ * a set is needed). 0, or -1 with ctl_error() set (a dump error, or cb
+ * returned nonzero).
  */
+int nl_flow_dump_filter(const struct nl_flow_filter *flt, nl_flow_cb cb,
+			void *arg);
 int nl_flow_dump(nl_flow_cb cb, void *arg);
 
 #endif /* APSM_LIB_FLOW_H */

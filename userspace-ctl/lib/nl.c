@@ -428,11 +428,14 @@ static int dump_append(struct dump_buf *d, const struct nlmsghdr *r)
 	return 0;
 }
 
-/* One pass of a dump into d. 1: complete but interrupted, 0: complete
- * and consistent, -1: error.
+/* One pass of a dump into d, or (cb set) to cb as the messages come; a
+ * failing cb stops the calls, the rest of the dump is read and dropped.
+ * 1: complete but interrupted, 0: complete and consistent, -1: error.
  */
-static int dump_once(const struct nlmsghdr *req, struct dump_buf *d)
+static int dump_once(const struct nlmsghdr *req, struct dump_buf *d,
+		     nl_msg_cb cb, void *arg)
 {
+	int cb_ret = 0;
 	struct nlmsghdr *nlh = (struct nlmsghdr *)nl.sbuf;
 	uint32_t seq;
 	int intr = 0;
@@ -441,7 +444,8 @@ static int dump_once(const struct nlmsghdr *req, struct dump_buf *d)
 	if (nlh != req)
 		memmove(nlh, req, req->nlmsg_len);
 	nlh->nlmsg_seq = seq = ++nl.seq;
-	d->len = 0;
+	if (d)
+		d->len = 0;
 	if (nl_send(nlh))
 		return -1;
 	for (;;) {
@@ -466,7 +470,7 @@ static int dump_once(const struct nlmsghdr *req, struct dump_buf *d)
 					kernel_error(r, -*err);
 					return -1;
 				}
-				return intr;
+				return cb_ret ? -1 : intr;
 			}
 			if (r->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = mnl_nlmsg_get_payload(r);
@@ -483,6 +487,11 @@ static int dump_once(const struct nlmsghdr *req, struct dump_buf *d)
 			}
 			if (r->nlmsg_type < NLMSG_MIN_TYPE)
 				continue;
+			if (cb) {
+				if (!cb_ret)
+					cb_ret = cb(r, arg);
+				continue;
+			}
 			if (dump_append(d, r))
 				return -1;
 		}
@@ -504,7 +513,7 @@ int nl_dump(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg)
 	nlh->nlmsg_flags |= NLM_F_DUMP;
 	nlh->nlmsg_flags &= ~NLM_F_ACK;
 	for (tries = 0; tries <= NL_DUMP_RETRIES; tries++) {
-		ret = dump_once(nlh, &d);
+		ret = dump_once(nlh, &d, NULL, NULL);
 		if (ret <= 0)
 			break;
 		if (getenv("APSMCTL_DEBUG"))
@@ -528,6 +537,14 @@ int nl_dump(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg)
 	}
 	free(d.data);
 	return ret;
+}
+
+int nl_dump_stream(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg)
+{
+	nlh->nlmsg_flags |= NLM_F_DUMP;
+	nlh->nlmsg_flags &= ~NLM_F_ACK;
+	/* NLM_F_DUMP_INTR is not expected here; were it set, it is ignored */
+	return dump_once(nlh, NULL, cb, arg) < 0 ? -1 : 0;
 }
 
 /* ------------------------------------------------------------ multicast */

@@ -3,7 +3,7 @@
  * The netlink client of apsmctl and apsmd (lib/) over libmnl: one socket
  * per process, the "apsm" family resolved once, requests with extack error
  * text, consistent dumps (restarted when the kernel flags
- * NLM_F_DUMP_INTR), multicast listening (on that socket, or on one of its
+ * NLM_F_DUMP_INTR) and streamed ones (flows), multicast listening (on that socket, or on one of its
  * own: nl_mc_*), and attribute parsing helpers. Errors land in ctl_error()
  * (args.h), the kernel's errno in nl_errno().
  */
@@ -71,6 +71,12 @@ void nl_error_text(const struct nlmsghdr *err_msg, int err,
  * of the complete dump to cb. 0 or -1.
  */
 int nl_dump(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg);
+
+/* Run a dump once, feeding each message to cb as it arrives (nothing is
+ * buffered, nothing restarted): for dumps that complete under changes
+ * and do not flag them (the flow dump). 0 or -1 (error, or cb failed).
+ */
+int nl_dump_stream(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg);
 
 /* Join a multicast group of the family by name. 0 or -1. */
 int nl_join(const char *group);
