@@ -419,15 +419,39 @@ static int mc_open(void)
 	return 0;
 }
 
+/* Changes read but not yet handed up (delivered in batches). */
+static struct apsmd_change pend[256];
+static unsigned int npend;
+
+static void pend_flush(void)
+{
+	if (npend)
+		ops->changes(pend, npend);
+	npend = 0;
+}
+
+/* An RDS notification of a kernel without the feed: no seq, and the
+ * cause guessed from origin and op (a foreign delete is taken as local
+ * only, as v1 did).
+ */
 static int on_rds_flow(const struct nlattr *nest, void *arg)
 {
-	struct apsmd_flow f;
+	struct apsmd_change *c = &pend[npend];
+	bool own;
 
 	(void)arg;
-	if (flow_from_nest(nest, &f))
+	if (flow_from_nest(nest, &c->f)) {
 		apsmd_ctr.bad_format++;
+		return 0;
+	}
+	own = c->f.origin == conf->id;
+	c->seq = 0;
+	if (c->f.op == APSM_RDS_OP_DEL)
+		c->cause = own ? APSMD_CAUSE_DELETE : APSMD_CAUSE_EXPIRE;
 	else
-		ops->rds(&f);
+		c->cause = own ? APSMD_CAUSE_INSERT : APSMD_CAUSE_INSTALL;
+	if (++npend == sizeof(pend) / sizeof(pend[0]))
+		pend_flush();
 	return 0;
 }
 
@@ -447,9 +471,10 @@ static int on_mc_msg(const struct nlmsghdr *r, void *arg)
 	uint8_t cmd = nl_cmd(r);
 
 	(void)arg;
-	if (cmd == APSM_CMD_RDS_NOTIFY)
+	if (cmd == APSM_CMD_RDS_NOTIFY) {
 		for_each_flow(r, on_rds_flow, NULL);
-	else if (cmd == APSM_CMD_INSTANCE_NEW || cmd == APSM_CMD_INSTANCE_SET ||
+		pend_flush();
+	} else if (cmd == APSM_CMD_INSTANCE_NEW || cmd == APSM_CMD_INSTANCE_SET ||
 		 cmd == APSM_CMD_INSTANCE_DEL)
 		on_instance_event(r, cmd);
 	return 0;
@@ -460,7 +485,8 @@ static void on_mc_lost(void *arg)
 	(void)arg;
 	apsmd_ctr.enobufs++;
 	apsmd_log("netlink overflow: resyncing");
-	ops->overflow();
+	pend_flush();
+	ops->behind(0, 0);
 }
 
 void apsmd_kern_on_readable(void)

@@ -13,10 +13,31 @@
 #include "conf.h"
 #include "wire.h"
 
+/* Why an RDS entry changed (values of the uapi's enum apsm_rds_cause,
+ * APSM_FLOW_A_CAUSE in the feed and the "rds" multicast).
+ */
+#define APSMD_CAUSE_INSERT	1	/* created here (packet path) */
+#define APSMD_CAUSE_INSTALL	2	/* installed/replaced from a peer */
+#define APSMD_CAUSE_DELETE	3	/* operator's delete */
+#define APSMD_CAUSE_FLUSH	4	/* operator's flush */
+#define APSMD_CAUSE_EXPIRE	5	/* idle past its timeout */
+#define APSMD_CAUSE_PEER_DEL	6	/* a peer's delete, installed here */
+
+/* One kernel RDS change: f.op is APSM_RDS_OP_NEW/DEL, seq the feed's
+ * per-netns sequence number (0: unknown, a kernel without the feed).
+ */
+struct apsmd_change {
+	struct apsmd_flow f;
+	uint64_t seq;
+	uint8_t cause;
+};
+
 struct kern_ops {
-	void (*rds)(const struct apsmd_flow *f);	/* an RDS notification */
+	/* kernel RDS changes in seq order, no gaps */
+	void (*changes)(const struct apsmd_change *c, unsigned int n);
+	/* the feed lost these seqs: repair from a snapshot */
+	void (*behind)(uint64_t lost_from, uint64_t lost_to);
 	void (*inst_event)(const struct apsmd_inst *r);	/* own instance */
-	void (*overflow)(void);		/* ENOBUFS: notifications were lost */
 	void (*drained)(void);		/* after each read of the socket */
 };
 

@@ -149,17 +149,17 @@ static void reload(void)
 
 /* ------------------------------------------------------------ wiring */
 
-/* The kernel's socket was overrun: notifications were lost. */
-static void kern_overflow(void)
+/* The kernel's changes lost..to were lost to apsmd (0, 0: unknown). */
+static void kern_behind(uint64_t from, uint64_t to)
 {
-	apsmd_sync_resync();
+	apsmd_sync_behind(from, to);
 	apsmd_inv_send_full(0);
 }
 
 static const struct kern_ops kern_ops = {
-	.rds = apsmd_sync_local,
+	.changes = apsmd_sync_changes,
 	.inst_event = apsmd_inv_on_event,
-	.overflow = kern_overflow,
+	.behind = kern_behind,
 	.drained = apsmd_sync_flush,
 };
 

@@ -222,6 +222,17 @@ void apsmd_sync_local(const struct apsmd_flow *f)
 	push(f);
 }
 
+/* kern_ops.changes: installs from peers never re-replicate. */
+void apsmd_sync_changes(const struct apsmd_change *c, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (c[i].cause != APSMD_CAUSE_INSTALL &&
+		    c[i].cause != APSMD_CAUSE_PEER_DEL)
+			apsmd_sync_local(&c[i].f);
+}
+
 static void push_own(const struct apsmd_flow *f, void *arg)
 {
 	(void)arg;
@@ -235,6 +246,14 @@ void apsmd_sync_resync(void)
 	apsmd_dirty = true;
 	apsmd_kern_flows(push_own, NULL);
 	apsmd_sync_flush();
+}
+
+/* kern_ops.behind: changes were lost; repair from a snapshot. */
+void apsmd_sync_behind(uint64_t from, uint64_t to)
+{
+	(void)from;
+	(void)to;
+	apsmd_sync_resync();
 }
 
 /* ------------------------------------------------------------ receive */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "kern.h"
 #include "peer.h"
 #include "wire.h"
 
@@ -23,6 +24,8 @@ void apsmd_sync_init(const struct apsmd_conf *c, uint64_t start_ms,
 bool apsmd_sync_ready(void);
 void apsmd_sync_set_ready(const char *why);
 void apsmd_sync_local(const struct apsmd_flow *f);	/* from the kernel */
+void apsmd_sync_changes(const struct apsmd_change *c, unsigned int n);
+void apsmd_sync_behind(uint64_t from, uint64_t to);
 void apsmd_sync_flush(void);
 void apsmd_sync_resync(void);		/* push own entries (ENOBUFS, start) */
 void apsmd_sync_on_batch(struct apsmd_pstate *p, const struct apsmd_hdr *h,
