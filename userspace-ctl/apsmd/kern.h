@@ -65,5 +65,10 @@ int apsmd_kern_inst_state(uint32_t id, uint8_t state);
 int apsmd_kern_peer_state(uint32_t id, uint8_t state);
 int apsmd_kern_peer_repl(uint32_t id, const struct kern_repl *r);
 void apsmd_kern_close(void);
+/* Read the change feed up to the kernel's NEXT now (the multicast only
+ * carries this node's own changes: installs from peers come this way);
+ * no-op on a kernel without the feed.
+ */
+void apsmd_kern_feed_poll(void);
 
 #endif /* APSMD_KERN_H */

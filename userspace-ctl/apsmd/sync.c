@@ -2,7 +2,8 @@
 /*
  * apsmd's RDS replication, protocol v2 (Documentation/apsmd.md).
  *
- *  - feed: kern hands up every kernel RDS change in seq order (changes);
+ *  - feed: kern hands up every kernel RDS change in seq order (changes;
+ *    the tick reads the feed up to NEXT every FEED_POLL_MS);
  *    what this node writes goes to its own stream: own-origin inserts and
  *    their deletes/expiry, and an operator's delete/flush of any entry
  *    (a foreign one with version + 1, so it wins over the entry; a later
@@ -40,6 +41,7 @@
 #define NACK_RANGES		16	/* ranges per NACK */
 #define NACK_SEQS		4096	/* seqs asked per NACK */
 #define ANSWER_SEQS		4096	/* seqs answered per NACK */
+#define FEED_POLL_MS		200	/* read the feed up to NEXT */
 
 static const struct apsmd_conf *conf;
 static const struct sync_ops *ops;
@@ -574,8 +576,13 @@ void apsmd_sync_on_vector(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
  */
 void apsmd_sync_tick(uint64_t now)
 {
+	static uint64_t poll_ms;
 	unsigned int i;
 
+	if (now - poll_ms >= FEED_POLL_MS) {
+		poll_ms = now;
+		apsmd_kern_feed_poll();	/* peers' installs: not multicast */
+	}
 	tomb_expire(now);
 	if (apsmd_ctr.tomb_live != tomb_live()) {
 		apsmd_ctr.tomb_live = tomb_live();
