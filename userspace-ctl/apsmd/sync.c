@@ -563,6 +563,8 @@ void apsmd_sync_on_vector(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 			olog_rx_reset(r, v[i].epoch, 0);
 		if (v[i].to <= r->hwm)
 			continue;
+		if (!r->from)
+			r->from = h->sender;
 		if (v[i].to > r->max) {
 			apsmd_ctr.gaps_detected++;
 			apsmd_ctr.ae_diff_buckets++;
