@@ -15,6 +15,7 @@
 #  - a ping through the chain on n0 creates a forward and a learned return
 #    entry there, and both reach n1 and n2 with the same key, dir, spi,
 #    path, origin and version (kernel -> rds group -> UDP -> FLOW_INSTALL);
+#  - an operator's delete on n1 of n0's entry is deleted on n0 and n2;
 #  - a well-formed datagram MACed with a wrong key changes nothing and is
 #    counted (auth_fail); a captured genuine datagram sent again changes
 #    nothing and is counted (replay);
@@ -96,12 +97,14 @@ stat() { tn_apsmd_stat "$@"; }
 wait_until 5 test -s "$work/captured.bin" || fail "no datagram captured"
 flows 1 >"$work/f1.before"
 auth_fail0=$(stat 1 auth_fail) replay0=$(stat 1 replay)
-# a well-formed batch (an entry that is nowhere) MACed with a wrong key
+# a well-formed LOG (an entry that is nowhere) MACed with a wrong key
 nsx "${NS[0]}" "$PY" - "$work/captured.bin" <<'EOF'
 import hashlib, hmac, os, socket, struct, sys, time
-hdr = struct.pack("!IBBHIIQQ", 0x4150534d, 1, 1, 1, 1, 0, time.time_ns(), 1 << 40)
-ent = struct.pack("!BBBBB3xHHIIQ", 1, 2, 17, 1, 1, 1111, 2222, 10, 1, 1 << 50)
-ent += socket.inet_aton("10.9.9.9") + socket.inet_aton("10.8.8.8") + struct.pack("!I", 101)
+hdr = struct.pack("!IBBHIIQQ", 0x4150534d, 2, 6, 1, 1, 0, time.time_ns(), 1 << 40)
+# LOG (wire v2), stream 1, seq 1: IPv4 udp, 1 hop, spi 10, path 101
+ent = struct.pack("!IQQ", 1, 1, 1) + bytes([1, 17])
+ent += socket.inet_aton("10.9.9.9") + socket.inet_aton("10.8.8.8")
+ent += struct.pack("!HHB", 1111, 2222, 10) + bytes([0x80] * 7 + [0x04]) + bytes([101])
 msg = hdr + ent
 mac = hmac.new(os.urandom(32), msg, hashlib.sha512).digest()[:32]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -115,6 +118,18 @@ wait_until 5 counted || fail "forged/replayed datagrams not counted: $(cat "$wor
 flows 1 >"$work/f1.after"
 cmp -s "$work/f1.before" "$work/f1.after" || fail "forged/replayed datagrams changed n1's RDS"
 log "forged and replayed datagrams rejected and counted: $(cat "$work/apsmd1.json")"
+
+# ------------------------------------------------------------- delete on a non-origin node
+# n1's operator deletes n0's forward entry: a delete is a write (version
+# + 1 of the entry) and wins on every node, its origin included
+read -r _ proto src sport dst dport _ < <(grep "^forward " "$work/f0")
+pp "$CTL" -n "${NS[1]}" flow del proto "$proto" src "$src" sport "$sport" dst "$dst" dport "$dport"
+no_fwd() { ! flows "$1" | grep -q "^forward "; }
+for i in 0 2; do
+	wait_until 5 no_fwd "$i" || { flows "$i" >&2; fail "node $i kept the entry n1's operator deleted"; }
+done
+flows 0 | grep -q "^return " || fail "n0 lost the return entry too"
+log "a delete on a non-origin node reached every node"
 
 # ------------------------------------------------------------- deletes
 pp "$CTL" -n "$N0" flow flush

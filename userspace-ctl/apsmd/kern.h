@@ -13,10 +13,23 @@
 #include "conf.h"
 #include "wire.h"
 
+/* APSMD_CAUSE_*: why an RDS entry changed, in wire.h. */
+
+/* One kernel RDS change: f.op is APSM_RDS_OP_NEW/DEL, seq the feed's
+ * per-netns sequence number (0: unknown, a kernel without the feed).
+ */
+struct apsmd_change {
+	struct apsmd_flow f;
+	uint64_t seq;
+	uint8_t cause;
+};
+
 struct kern_ops {
-	void (*rds)(const struct apsmd_flow *f);	/* an RDS notification */
+	/* kernel RDS changes in seq order, no gaps */
+	void (*changes)(const struct apsmd_change *c, unsigned int n);
+	/* the feed lost these seqs: repair from a snapshot */
+	void (*behind)(uint64_t lost_from, uint64_t lost_to);
 	void (*inst_event)(const struct apsmd_inst *r);	/* own instance */
-	void (*overflow)(void);		/* ENOBUFS: notifications were lost */
 	void (*drained)(void);		/* after each read of the socket */
 };
 
@@ -52,5 +65,10 @@ int apsmd_kern_inst_state(uint32_t id, uint8_t state);
 int apsmd_kern_peer_state(uint32_t id, uint8_t state);
 int apsmd_kern_peer_repl(uint32_t id, const struct kern_repl *r);
 void apsmd_kern_close(void);
+/* Read the change feed up to the kernel's NEXT now (the multicast only
+ * carries this node's own changes: installs from peers come this way);
+ * no-op on a kernel without the feed.
+ */
+void apsmd_kern_feed_poll(void);
 
 #endif /* APSMD_KERN_H */

@@ -37,11 +37,6 @@
 #include "core.h"
 #include "peer.h"
 
-#ifndef APSMD_T_LOG
-#define APSMD_T_LOG		6
-#endif
-#define T_TREE			10
-#define T_TREE_ENTRIES		11
 
 #define RX_BATCH	64	/* recvmmsg */
 #define RXQ_SLOTS	2048	/* I/O thread -> main loop */
@@ -250,10 +245,10 @@ enum { CL_PUSH, CL_REPAIR, CL_CTRL };
 
 static int dgram_class(uint8_t type, uint8_t flags)
 {
-	if ((flags & APSMD_F_REPAIR) || type == T_TREE ||
-	    type == T_TREE_ENTRIES)
+	if ((flags & APSMD_F_REPAIR) || type == APSMD_T_TREE ||
+	    type == APSMD_T_TREE_ENTRIES)
 		return CL_REPAIR;
-	if (type == APSMD_T_LOG || type == APSMD_T_BATCH)
+	if (type == APSMD_T_LOG)
 		return CL_PUSH;
 	return CL_CTRL;
 }
@@ -630,7 +625,7 @@ static void tx_done(const struct tx_ent *e)
 	}
 	if (ps) {
 		__atomic_fetch_add(&ps->tx_dgrams, 1, __ATOMIC_RELAXED);
-		if (e->type == APSMD_T_BATCH || e->type == APSMD_T_LOG)
+		if (e->type == APSMD_T_LOG)
 			ps->tx_entries += e->count;
 	}
 }

@@ -39,5 +39,7 @@ void test_apsmd_io(void);
 void test_shadow(void);
 void test_repair(void);
 void test_relay(void);
+void test_olog(void);
+void test_tomb(void);
 
 #endif /* APSMCTL_UNIT_H */

@@ -18,6 +18,8 @@ int main(void)
 	test_shadow();
 	test_repair();
 	test_relay();
+	test_olog();
+	test_tomb();
 	printf("%u passed, %u failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }
