@@ -110,7 +110,7 @@ static struct {
 	uint64_t created, deleted, ctl_deleted, installs, applied, stale,
 		 dropped, peer_dels, behind, behind_lost, peer_down, peer_up,
 		 peer_repl, ctl_cmds, ctl_bad;
-	uint64_t last_change_wall_ms;
+	uint64_t last_change_wall_ms, last_local_wall_ms;
 	uint64_t lag_n, lag_max, lag_sum;
 	uint32_t lag[LAG_BUCKETS];
 } st;
@@ -302,6 +302,7 @@ static void state_write(void)
 		"\"installs\":%llu,\"applied\":%llu,\"stale\":%llu,"
 		"\"dropped\":%llu,\"peer_dels\":%llu,\"changes\":%llu,"
 		"\"behind\":%llu,\"behind_lost\":%llu,\"last_change_ms\":%llu,"
+		"\"last_local_ms\":%llu,"
 		"\"peer_down\":%llu,\"peer_up\":%llu,\"peer_repl\":%llu,"
 		"\"ctl_cmds\":%llu,\"ctl_bad\":%llu,",
 		conf->id, (int)getpid(),
@@ -319,6 +320,7 @@ static void state_write(void)
 		(unsigned long long)st.behind,
 		(unsigned long long)st.behind_lost,
 		(unsigned long long)st.last_change_wall_ms,
+		(unsigned long long)st.last_local_wall_ms,
 		(unsigned long long)st.peer_down, (unsigned long long)st.peer_up,
 		(unsigned long long)st.peer_repl,
 		(unsigned long long)st.ctl_cmds, (unsigned long long)st.ctl_bad);
@@ -388,6 +390,7 @@ static void create_one(uint64_t now)
 		sim_tab_put(&f);
 		change(&f, APSM_RDS_OP_NEW, APSMD_CAUSE_INSERT);
 		st.created++;
+		st.last_local_wall_ms = st.last_change_wall_ms;
 	}
 	if (del_pct && (r >> 16) % 100 < del_pct)
 		dq_push(created, now + del_after_ms);
@@ -405,6 +408,7 @@ static bool delete_one(uint32_t origin, uint64_t idx, uint8_t cause)
 	if (!sim_tab_del(&k, &old))
 		return false;
 	change(&old, APSM_RDS_OP_DEL, cause);
+	st.last_local_wall_ms = st.last_change_wall_ms;
 	return true;
 }
 
