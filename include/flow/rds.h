@@ -49,15 +49,9 @@ struct apsm_rds_entry {
 	struct rcu_head rcu;
 };
 
-/* Why an entry entered or left the table (for the hooks). */
-enum apsm_rds_cause {
-	APSM_RDS_INSERT,	/* created on this node (packet path) */
-	APSM_RDS_INSTALL,	/* installed or replaced from a peer */
-	APSM_RDS_DELETE,	/* deleted by the operator */
-	APSM_RDS_FLUSH,		/* flushed by the operator */
-	APSM_RDS_EXPIRE,	/* idle past its timeout */
-	APSM_RDS_PEER_DEL,	/* a peer's delete, installed here */
-};
+/* Why an entry entered or left the table (for the hooks): enum
+ * apsm_rds_cause of the uapi (the change feed reports it as it is).
+ */
 
 struct apsm_rds;
 

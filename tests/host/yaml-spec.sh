@@ -478,10 +478,13 @@ for cname, o in ops.items():
     if not admin and flags:
         fail('spec: %s is open to all in the header, flags %s'
              % (cname, sorted(flags)))
-    if ('or dump' in d) != ('dump' in o):
+    dump_only = d.startswith('dump only')
+    if ('or dump' in d or dump_only) != ('dump' in o):
         fail('spec: %s: dump %s, the header says "%s"'
              % (cname, 'dump' in o, d))
-    if 'event' not in o and 'do' not in o:
+    if dump_only and 'do' in o:
+        fail('spec: %s has a do, the header says "%s"' % (cname, d))
+    if 'event' not in o and 'do' not in o and not dump_only:
         fail('spec: %s has no do' % cname)
 
 # ---- 3f. the ops the kernel registers (src/*.c) ------------------------------

@@ -96,12 +96,14 @@ stat() { tn_apsmd_stat "$@"; }
 wait_until 5 test -s "$work/captured.bin" || fail "no datagram captured"
 flows 1 >"$work/f1.before"
 auth_fail0=$(stat 1 auth_fail) replay0=$(stat 1 replay)
-# a well-formed batch (an entry that is nowhere) MACed with a wrong key
+# a well-formed LOG (an entry that is nowhere) MACed with a wrong key
 nsx "${NS[0]}" "$PY" - "$work/captured.bin" <<'EOF'
 import hashlib, hmac, os, socket, struct, sys, time
-hdr = struct.pack("!IBBHIIQQ", 0x4150534d, 1, 1, 1, 1, 0, time.time_ns(), 1 << 40)
-ent = struct.pack("!BBBBB3xHHIIQ", 1, 2, 17, 1, 1, 1111, 2222, 10, 1, 1 << 50)
-ent += socket.inet_aton("10.9.9.9") + socket.inet_aton("10.8.8.8") + struct.pack("!I", 101)
+hdr = struct.pack("!IBBHIIQQ", 0x4150534d, 2, 6, 1, 1, 0, time.time_ns(), 1 << 40)
+# LOG (wire v2), stream 1, seq 1: IPv4 udp, 1 hop, spi 10, path 101
+ent = struct.pack("!IQQ", 1, 1, 1) + bytes([1, 17])
+ent += socket.inet_aton("10.9.9.9") + socket.inet_aton("10.8.8.8")
+ent += struct.pack("!HHB", 1111, 2222, 10) + bytes([0x80] * 7 + [0x04]) + bytes([101])
 msg = hdr + ent
 mac = hmac.new(os.urandom(32), msg, hashlib.sha512).digest()[:32]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -39,6 +39,13 @@
  *     APSM_NODE_A_PEERDOWN: u8           enum apsm_peerdown_policy: pinned
  *                                        flows through a down peer's
  *                                        instances
+ *     APSM_NODE_A_FEED_SIZE: u32         changes the change feed keeps
+ *                                        (APSM_CMD_FLOW_CHANGES), a power
+ *                                        of two, APSM_FEED_SIZE_MIN..MAX,
+ *                                        default APSM_FEED_SIZE_DEFAULT;
+ *                                        setting it (even to the same
+ *                                        size) drops the kept changes:
+ *                                        FIRST moves up to NEXT
  *
  * APSM_CMD_PEER_NEW (admin), APSM_CMD_PEER_DEL (admin: ID),
  * APSM_CMD_PEER_SET (admin: ID + STATE and/or REPL),
@@ -158,12 +165,52 @@
  *                                        (default new) del removes the
  *                                        entry unless it is newer
  *
+ * APSM_CMD_FLOW_CHANGES (dump only; read, as FLOW_GET): the change feed.
+ * Every RDS change of this netns (enum apsm_rds_cause) gets a sequence
+ * number: u64, 1 for the first change, +1 per change, never reused while
+ * the module stays loaded. The netns keeps the last APSM_NODE_A_FEED_SIZE
+ * changes. A replacement of an entry by a peer's newer version is one
+ * change (the new entry, cause INSTALL). Request: top-level attributes,
+ * no nest; any other attribute is refused:
+ *   APSM_A_FEED_CURSOR: u64              first seq wanted; 0 (or absent):
+ *                                        the oldest kept
+ *   APSM_A_FEED_LIMIT: u32               at most this many changes in the
+ *                                        whole dump; 0 (or absent): up to
+ *                                        the NEXT of the dump's start
+ * Every reply message (at least one, even with no change to report):
+ *   APSM_A_FEED_FIRST: u64 (ro)          oldest seq still kept (= NEXT
+ *                                        when nothing is kept)
+ *   APSM_A_FEED_NEXT: u64 (ro)           seq the next change will get
+ *   APSM_A_FEED_BEHIND: flag (ro)        changes from the cursor up to
+ *                                        FIRST - 1 were overwritten before
+ *                                        they could be read (in the first
+ *                                        message when CURSOR < FIRST; in a
+ *                                        later one when the feed overtook
+ *                                        the dump): they are lost, repair
+ *                                        from a snapshot (FLOW_GET dump)
+ *   APSM_A_FLOW: NESTED (repeated: a batch, in seq order) the flow attrs
+ *                                        of the entry that came or went
+ *                                        (no AGE_MS, PACKETS) plus
+ *     APSM_FLOW_A_SEQ: u64 (ro)          its seq
+ *     APSM_FLOW_A_CAUSE: u8 (ro)         enum apsm_rds_cause
+ *     APSM_FLOW_A_OP: u8                 enum apsm_rds_op: new (INSERT,
+ *                                        INSTALL) or del (the others)
+ * A CURSOR beyond NEXT (the module was reloaded) returns no change, only
+ * FIRST and NEXT: the reader resyncs from a snapshot. CURSOR U64_MAX is
+ * the way to learn NEXT alone.
+ *
  * APSM_CMD_STATS_GET: reply APSM_A_STATS: NESTED of u64 counters (a
  * request may carry an empty APSM_A_STATS)
  *   APSM_STATS_A_*, see enum apsm_stats_attrs.
  *
  * Multicast group "rds": APSM_CMD_RDS_NOTIFY, a batch of APSM_A_FLOW nests
- *   each with APSM_FLOW_A_OP (u8, enum apsm_rds_op).
+ *   each with APSM_FLOW_A_OP (u8, enum apsm_rds_op), APSM_FLOW_A_SEQ and
+ *   APSM_FLOW_A_CAUSE, sent from the change feed in seq order. Only the
+ *   changes this node made go out (causes INSERT, DELETE, FLUSH, EXPIRE;
+ *   a peer's INSTALL and PEER_DEL come from that peer), so seqs between
+ *   them are skipped; every change is in APSM_CMD_FLOW_CHANGES. A lost
+ *   notification (socket overrun, or the feed overtook the sender) makes
+ *   the listener's next receive fail with ENOBUFS.
  * Multicast group "events": the NEW/SET/DEL command of the object that
  *   changed, carrying the object as a GET reply would.
  */
@@ -211,6 +258,7 @@ enum apsm_cmd {
 	APSM_CMD_STATS_GET,
 	APSM_CMD_RDS_NOTIFY,
 	APSM_CMD_PEER_SET,
+	APSM_CMD_FLOW_CHANGES,
 	__APSM_CMD_MAX
 };
 #define APSM_CMD_MAX (__APSM_CMD_MAX - 1)
@@ -226,6 +274,12 @@ enum apsm_attrs {
 	APSM_A_POLICY,
 	APSM_A_FLOW,
 	APSM_A_STATS,
+	APSM_A_FEED_CURSOR,
+	APSM_A_FEED_LIMIT,
+	APSM_A_FEED_FIRST,
+	APSM_A_FEED_NEXT,
+	APSM_A_FEED_BEHIND,
+	APSM_A_PAD,
 	__APSM_A_MAX
 };
 #define APSM_A_MAX (__APSM_A_MAX - 1)
@@ -246,9 +300,15 @@ enum apsm_node_attrs {
 	APSM_NODE_A_HOLD_EXPIRE,
 	APSM_NODE_A_HOLD_COUNT,
 	APSM_NODE_A_PEERDOWN,
+	APSM_NODE_A_FEED_SIZE,
 	__APSM_NODE_A_MAX
 };
 #define APSM_NODE_A_MAX (__APSM_NODE_A_MAX - 1)
+
+/* The change feed's size (APSM_NODE_A_FEED_SIZE): a power of two. */
+#define APSM_FEED_SIZE_MIN	64
+#define APSM_FEED_SIZE_MAX	4194304
+#define APSM_FEED_SIZE_DEFAULT	65536
 
 enum apsm_hold_action {
 	APSM_HOLD_PASS = 1,	/* let it go on plain (not steered) */
@@ -430,6 +490,17 @@ enum apsm_rds_op {
 	__APSM_RDS_OP_MAX
 };
 
+/* Why an RDS entry came or went (APSM_FLOW_A_CAUSE). */
+enum apsm_rds_cause {
+	APSM_RDS_INSERT = 1,	/* created on this node (packet path) */
+	APSM_RDS_INSTALL,	/* installed or replaced from a peer */
+	APSM_RDS_DELETE,	/* deleted by the operator (FLOW_DEL) */
+	APSM_RDS_FLUSH,		/* flushed by the operator (FLOW_FLUSH) */
+	APSM_RDS_EXPIRE,	/* idle past its timeout */
+	APSM_RDS_PEER_DEL,	/* a peer's delete, installed here */
+	__APSM_RDS_CAUSE_MAX
+};
+
 enum apsm_flow_attrs {
 	APSM_FLOW_A_UNSPEC,
 	APSM_FLOW_A_FAMILY,
@@ -447,6 +518,8 @@ enum apsm_flow_attrs {
 	APSM_FLOW_A_PACKETS,
 	APSM_FLOW_A_OP,
 	APSM_FLOW_A_PAD,
+	APSM_FLOW_A_SEQ,
+	APSM_FLOW_A_CAUSE,
 	__APSM_FLOW_A_MAX
 };
 #define APSM_FLOW_A_MAX (__APSM_FLOW_A_MAX - 1)

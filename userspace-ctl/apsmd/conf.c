@@ -171,6 +171,9 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 	c->gossip_ttl = 4;
 	c->nl_rcvbuf = 32 << 20;
 	c->inventory = true;
+	c->log_size = 262144;
+	c->tomb_max = 1U << 20;
+	c->tomb_ttl_ms = 120000;
 	f = fopen(file, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", file, strerror(errno));
@@ -248,10 +251,20 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 			} else if (!strcasecmp(key, "SnapshotTimeout")) {
 				if (parse_ms(val, &c->snapshot_ms))
 					FAIL("SnapshotTimeout: not a duration (2s, 300ms): %s", val);
-			} else if (!strcasecmp(key, "GossipThreshold")) {
+			} else if (!strcasecmp(key, "GossipThreshold") ||
+				   !strcasecmp(key, "DirectPushMax")) {
 				if (parse_u32(val, 1, APSMD_PEERS_MAX + 1, &c->gossip_threshold))
-					FAIL("GossipThreshold: not a node count (1..%d): %s",
+					FAIL("%s: not a node count (1..%d): %s", key,
 					     APSMD_PEERS_MAX + 1, val);
+			} else if (!strcasecmp(key, "LogSize")) {
+				if (parse_u32(val, 64, 1U << 26, &c->log_size))
+					FAIL("LogSize: not 64..2^26 entries: %s", val);
+			} else if (!strcasecmp(key, "TombstoneMax")) {
+				if (parse_u32(val, 16, 1U << 26, &c->tomb_max))
+					FAIL("TombstoneMax: not 16..2^26: %s", val);
+			} else if (!strcasecmp(key, "TombstoneTTL")) {
+				if (parse_ms(val, &c->tomb_ttl_ms))
+					FAIL("TombstoneTTL: not a duration (120s): %s", val);
 			} else if (!strcasecmp(key, "GossipFanout")) {
 				if (parse_u32(val, 1, APSMD_PEERS_MAX, &c->gossip_fanout))
 					FAIL("GossipFanout: not 1..%d: %s", APSMD_PEERS_MAX, val);

@@ -31,10 +31,14 @@ struct apsmd_conf {
 	char stats_file[256];
 	/* timers, ms */
 	uint32_t heartbeat_ms, peer_timeout_ms, ae_ms, snapshot_ms;
-	/* gossip relay above gossip_threshold nodes (peers + 1) */
+	/* direct push up to gossip_threshold nodes (peers + 1,
+	 * DirectPushMax; GossipThreshold is its old name), relay above
+	 */
 	uint32_t gossip_threshold, gossip_fanout, gossip_ttl;
 	uint32_t nl_rcvbuf;	/* bytes, the rds/events socket */
 	bool inventory;		/* announce/install instances (Inventory) */
+	/* replication v2 (sync): kept log entries, tombstones */
+	uint32_t log_size, tomb_max, tomb_ttl_ms;
 	unsigned int n_peers;
 	struct apsmd_peer peers[APSMD_PEERS_MAX];
 };

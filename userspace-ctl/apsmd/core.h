@@ -21,7 +21,9 @@
 	X(tombstone_hits) X(inv_sent) X(inv_received) X(inv_installed) \
 	X(inv_deleted) X(inv_fail) X(inv_pulls) X(peer_state_down) \
 	X(peer_state_up) X(instances_down) X(instances_up) X(lag_ms_last) \
-	X(lag_ms_max)
+	X(lag_ms_max) \
+	X(feed_behind) X(feed_changes) X(gaps_detected) \
+	X(gap_entries_repaired) X(log_gone) X(tomb_live) X(tomb_blocked)
 
 struct apsmd_counters {
 #define APSMD_X(n) uint64_t n;

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "args.h"
+#include "feed.h"
 #include "flow.h"
 #include "instance.h"
 #include "nl.h"
@@ -27,6 +28,7 @@ static const struct apsmd_conf *conf;
 static const struct kern_ops *ops;
 
 static int mc_open(void);
+static void feed_start(void);
 
 /* The kernel refused the last request with errno e. */
 static bool kerr_is(int e)
@@ -144,8 +146,11 @@ int apsmd_kern_fd(void)
 
 /* ------------------------------------------------------------ flows */
 
-/* An APSM_A_FLOW nest into f. 0 or -1 (malformed). */
-static int flow_from_nest(const struct nlattr *nest, struct apsmd_flow *f)
+/* An APSM_A_FLOW nest into f (and, when given, its feed seq and cause,
+ * 0 when absent). 0 or -1 (malformed).
+ */
+static int flow_from_nest_ex(const struct nlattr *nest, struct apsmd_flow *f,
+			     uint64_t *seq, uint8_t *cause)
 {
 	const struct nlattr *tb[APSM_FLOW_A_MAX + 1];
 	size_t al;
@@ -169,6 +174,10 @@ static int flow_from_nest(const struct nlattr *nest, struct apsmd_flow *f)
 	f->spi = nl_u32(tb[APSM_FLOW_A_SPI]);
 	f->origin = nl_u32(tb[APSM_FLOW_A_ORIGIN]);
 	f->version = nl_u64(tb[APSM_FLOW_A_VERSION]);
+	if (seq)
+		*seq = tb[APSM_FLOW_A_SEQ] ? nl_u64(tb[APSM_FLOW_A_SEQ]) : 0;
+	if (cause)
+		*cause = tb[APSM_FLOW_A_CAUSE] ? nl_u8(tb[APSM_FLOW_A_CAUSE]) : 0;
 	if (tb[APSM_FLOW_A_PATH]) {
 		pl = mnl_attr_get_payload_len(tb[APSM_FLOW_A_PATH]);
 		if (pl % 4 || pl / 4 > APSM_PATH_MAX)
@@ -177,6 +186,11 @@ static int flow_from_nest(const struct nlattr *nest, struct apsmd_flow *f)
 		memcpy(f->path, mnl_attr_get_payload(tb[APSM_FLOW_A_PATH]), pl);
 	}
 	return 0;
+}
+
+static int flow_from_nest(const struct nlattr *nest, struct apsmd_flow *f)
+{
+	return flow_from_nest_ex(nest, f, NULL, NULL);
 }
 
 void apsmd_kern_install(const struct apsmd_flow *f, unsigned int n)
@@ -416,12 +430,29 @@ static int mc_open(void)
 			  APSM_MCGRP_RDS, APSM_MCGRP_EVENTS, ctl_error());
 		return -1;
 	}
+	feed_start();
 	return 0;
 }
 
-/* Changes read but not yet handed up (delivered in batches). */
+/* ------------------------------------------------------------ feed */
+
+/* The kernel change feed: the "rds" multicast carries this node's own
+ * changes with their seq (others' installs are skipped there), so a seq
+ * jump is read by cursor (APSM_CMD_FLOW_CHANGES), as is everything after
+ * an ENOBUFS; changes go up in seq order with no gap. Changes the feed
+ * no longer keeps go up as behind(from, to) once the read is done (sync
+ * then repairs from a dump); reading goes on from the oldest kept (the
+ * replays are harmless: newer versions win).
+ * A kernel without the feed (no seq): changes go up as they come, the
+ * cause guessed from origin and op, an ENOBUFS as behind(0, 0).
+ */
+#define FEED_BATCH	65536
+
 static struct apsmd_change pend[256];
 static unsigned int npend;
+static bool feed_on;		/* the kernel has the change feed */
+static uint64_t feed_next;	/* seq of the next change to hand up */
+static uint64_t lost_from, lost_to;
 
 static void pend_flush(void)
 {
@@ -430,28 +461,135 @@ static void pend_flush(void)
 	npend = 0;
 }
 
-/* An RDS notification of a kernel without the feed: no seq, and the
- * cause guessed from origin and op (a foreign delete is taken as local
- * only, as v1 did).
- */
-static int on_rds_flow(const struct nlattr *nest, void *arg)
+static void pend_add(const struct apsmd_change *c)
 {
-	struct apsmd_change *c = &pend[npend];
-	bool own;
+	pend[npend] = *c;
+	if (++npend == sizeof(pend) / sizeof(pend[0]))
+		pend_flush();
+}
+
+static void lost(uint64_t from, uint64_t to)
+{
+	if (!lost_from)
+		lost_from = from;
+	lost_to = to;
+}
+
+/* One change in seq order (from the multicast or a cursor read). */
+static void feed_one(const struct apsmd_change *c)
+{
+	if (c->seq < feed_next)
+		return;			/* had it already */
+	if (c->seq > feed_next)
+		lost(feed_next, c->seq - 1);
+	feed_next = c->seq + 1;
+	pend_add(c);
+}
+
+static int on_feed_flow(const struct nlattr *nest, void *arg)
+{
+	struct apsmd_change c;
 
 	(void)arg;
-	if (flow_from_nest(nest, &c->f)) {
+	if (flow_from_nest_ex(nest, &c.f, &c.seq, &c.cause) || !c.seq) {
 		apsmd_ctr.bad_format++;
 		return 0;
 	}
-	own = c->f.origin == conf->id;
-	c->seq = 0;
-	if (c->f.op == APSM_RDS_OP_DEL)
-		c->cause = own ? APSMD_CAUSE_DELETE : APSMD_CAUSE_EXPIRE;
+	feed_one(&c);
+	return 0;
+}
+
+/* Hand up the lost range (after the read: the dump may not nest in it). */
+static void lost_flush(void)
+{
+	uint64_t f = lost_from, t = lost_to;
+
+	pend_flush();
+	if (!f)
+		return;
+	lost_from = lost_to = 0;
+	ops->behind(f, t);
+}
+
+/* Read by cursor up to (not including) upto; 0: up to the kernel's NEXT. */
+static void feed_catch_up(uint64_t upto)
+{
+	struct nl_feed_info info;
+	int n;
+
+	while (!upto || feed_next < upto) {
+		uint64_t want = upto ? upto - feed_next : FEED_BATCH;
+
+		n = nl_feed_read(feed_next, want > FEED_BATCH ? FEED_BATCH :
+				 (uint32_t)want, on_feed_flow, NULL, &info);
+		if (n < 0) {
+			apsmd_log("feed read from %llu: %s",
+				  (unsigned long long)feed_next, ctl_error());
+			break;
+		}
+		if (info.behind && info.first > feed_next)
+			lost(feed_next, info.first - 1);
+		if (info.next < feed_next) {
+			/* the module was reloaded: its seqs restarted */
+			apsmd_log("feed restarted (next %llu, expected %llu)",
+				  (unsigned long long)info.next,
+				  (unsigned long long)feed_next);
+			lost(info.next, info.next);
+			feed_next = info.next;
+			break;
+		}
+		if (feed_next < info.first)
+			feed_next = info.first;
+		if (!n || (!upto && feed_next >= info.next))
+			break;
+	}
+	lost_flush();
+}
+
+/* Learn where the feed stands: from now on every change goes up. */
+static void feed_start(void)
+{
+	struct nl_feed_info info;
+
+	if (nl_feed_read(UINT64_MAX, 1, on_feed_flow, NULL, &info) < 0) {
+		apsmd_log("no kernel change feed (%s): RDS notifications only",
+			  ctl_error());
+		return;
+	}
+	feed_on = true;
+	feed_next = info.next;
+}
+
+void apsmd_kern_feed_poll(void)
+{
+	if (feed_on)
+		feed_catch_up(0);
+}
+
+/* An RDS notification: with a seq from the feed, else guessed. */
+static int on_rds_flow(const struct nlattr *nest, void *arg)
+{
+	struct apsmd_change c;
+	bool own;
+
+	(void)arg;
+	if (flow_from_nest_ex(nest, &c.f, &c.seq, &c.cause)) {
+		apsmd_ctr.bad_format++;
+		return 0;
+	}
+	if (feed_on && c.seq) {
+		if (c.seq > feed_next)		/* others' changes between */
+			feed_catch_up(c.seq);
+		feed_one(&c);
+		return 0;
+	}
+	own = c.f.origin == conf->id;
+	c.seq = 0;
+	if (c.f.op == APSM_RDS_OP_DEL)
+		c.cause = own ? APSMD_CAUSE_DELETE : APSMD_CAUSE_EXPIRE;
 	else
-		c->cause = own ? APSMD_CAUSE_INSERT : APSMD_CAUSE_INSTALL;
-	if (++npend == sizeof(pend) / sizeof(pend[0]))
-		pend_flush();
+		c.cause = own ? APSMD_CAUSE_INSERT : APSMD_CAUSE_INSTALL;
+	pend_add(&c);
 	return 0;
 }
 
@@ -473,7 +611,7 @@ static int on_mc_msg(const struct nlmsghdr *r, void *arg)
 	(void)arg;
 	if (cmd == APSM_CMD_RDS_NOTIFY) {
 		for_each_flow(r, on_rds_flow, NULL);
-		pend_flush();
+		lost_flush();
 	} else if (cmd == APSM_CMD_INSTANCE_NEW || cmd == APSM_CMD_INSTANCE_SET ||
 		 cmd == APSM_CMD_INSTANCE_DEL)
 		on_instance_event(r, cmd);
@@ -484,8 +622,14 @@ static void on_mc_lost(void *arg)
 {
 	(void)arg;
 	apsmd_ctr.enobufs++;
-	apsmd_log("netlink overflow: resyncing");
 	pend_flush();
+	if (feed_on) {
+		apsmd_log("netlink overflow: reading the change feed from %llu",
+			  (unsigned long long)feed_next);
+		feed_catch_up(0);
+		return;
+	}
+	apsmd_log("netlink overflow: resyncing");
 	ops->behind(0, 0);
 }
 

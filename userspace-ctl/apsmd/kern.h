@@ -13,15 +13,7 @@
 #include "conf.h"
 #include "wire.h"
 
-/* Why an RDS entry changed (values of the uapi's enum apsm_rds_cause,
- * APSM_FLOW_A_CAUSE in the feed and the "rds" multicast).
- */
-#define APSMD_CAUSE_INSERT	1	/* created here (packet path) */
-#define APSMD_CAUSE_INSTALL	2	/* installed/replaced from a peer */
-#define APSMD_CAUSE_DELETE	3	/* operator's delete */
-#define APSMD_CAUSE_FLUSH	4	/* operator's flush */
-#define APSMD_CAUSE_EXPIRE	5	/* idle past its timeout */
-#define APSMD_CAUSE_PEER_DEL	6	/* a peer's delete, installed here */
+/* APSMD_CAUSE_*: why an RDS entry changed, in wire.h. */
 
 /* One kernel RDS change: f.op is APSM_RDS_OP_NEW/DEL, seq the feed's
  * per-netns sequence number (0: unknown, a kernel without the feed).
@@ -73,5 +65,10 @@ int apsmd_kern_inst_state(uint32_t id, uint8_t state);
 int apsmd_kern_peer_state(uint32_t id, uint8_t state);
 int apsmd_kern_peer_repl(uint32_t id, const struct kern_repl *r);
 void apsmd_kern_close(void);
+/* Read the change feed up to the kernel's NEXT now (the multicast only
+ * carries this node's own changes: installs from peers come this way);
+ * no-op on a kernel without the feed.
+ */
+void apsmd_kern_feed_poll(void);
 
 #endif /* APSMD_KERN_H */

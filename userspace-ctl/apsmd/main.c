@@ -166,10 +166,12 @@ static const struct kern_ops kern_ops = {
 static const struct peer_ops peer_ops = {
 	.heard = apsmd_memb_heard,
 	.msg = {
-		[APSMD_T_BATCH] = apsmd_sync_on_batch,
 		[APSMD_T_HEARTBEAT] = apsmd_memb_on_heartbeat,
-		[APSMD_T_DIGEST] = apsmd_sync_on_digest,
 		[APSMD_T_PULL] = apsmd_sync_on_pull,
+		[APSMD_T_LOG] = apsmd_sync_on_log,
+		[APSMD_T_VECTOR] = apsmd_sync_on_vector,
+		[APSMD_T_NACK] = apsmd_sync_on_nack,
+		[APSMD_T_LOG_GONE] = apsmd_sync_on_log_gone,
 		[APSMD_T_INSTANCE] = apsmd_inv_on_msg,
 	},
 	.drained = apsmd_sync_flush,
@@ -270,13 +272,14 @@ static int run(void)
 			apsmd_sync_ae_round();
 			t_ae = next_at(now, conf.ae_ms);
 		}
+		apsmd_sync_tick(now);
 		/* the stats file: at most every 50 ms */
 		if (apsmd_dirty && now >= t_stats) {
 			stats_write();
 			t_stats = now + 50;
 		}
 		next = t_hb < t_ae ? t_hb : t_ae;
-		if (!apsmd_sync_ready() && next > now + 50)
+		if (next > now + 50)	/* sync_tick: gap NACK retries */
 			next = now + 50;
 		if (apsmd_dirty && next > t_stats)
 			next = t_stats;

@@ -99,7 +99,7 @@ static void xmit(const struct apsmd_wbuf *w, size_t len,
 	}
 	if (ps) {
 		ps->tx_dgrams++;
-		if (w->type == APSMD_T_BATCH)
+		if (w->type == APSMD_T_LOG)
 			ps->tx_entries += w->count;
 	}
 }

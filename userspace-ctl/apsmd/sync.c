@@ -1,24 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * apsmd's RDS replication.
+ * apsmd's RDS replication, protocol v2 (Documentation/apsmd.md).
  *
- *  - push: every entry the kernel notifies (new or del) is packed into the
- *    current BATCH, sent when full and when the netlink socket is drained:
- *    to every peer, or (gossip, cluster above GossipThreshold) to
- *    GossipFanout random live peers with TTL GossipTTL; receivers relay
- *    entries they had not seen (bounded seen set of entry hashes) to
- *    GossipFanout others with TTL - 1.
- *  - anti-entropy: every AntiEntropyInterval a DIGEST (per key-hash bucket
- *    the sum of entry hashes) goes to a random live peer; the receiver
- *    sends its entries of the differing buckets back and PULLs the same
- *    buckets, so both sides end up with the winner of every entry (the
- *    kernel keeps the newer version; tie: higher origin).
- *  - tombstones: deletes are remembered (bounded, TombstoneTTL) so that
- *    anti-entropy does not resurrect a deleted entry from a peer that
- *    missed the delete: such an entry is answered with the delete.
- *  - snapshot: a starting node PULLs everything from a ready peer and
- *    reports ready on the SNAP_END datagram (or alone after
- *    SnapshotTimeout when no ready peer answers).
+ *  - feed: kern hands up every kernel RDS change in seq order (changes;
+ *    the tick reads the feed up to NEXT every FEED_POLL_MS);
+ *    what this node writes goes to its own stream: own-origin inserts and
+ *    their deletes/expiry, and an operator's delete/flush of any entry
+ *    (a foreign one with version + 1, so it wins over the entry; a later
+ *    origin update has a newer HLC and wins again). A replica's idle
+ *    expiry stays local; installs from peers never re-replicate.
+ *  - stream: each write gets the next seq of (this node, epoch) and goes
+ *    into the kept log (olog) and a LOG datagram, pushed to every peer
+ *    (up to DirectPushMax nodes) or by gossip above it; receivers relay
+ *    the datagram body as is.
+ *  - receivers track each stream (epoch, hwm, out-of-order window), NACK
+ *    exactly the missing ranges to the node they got the data from, then
+ *    to the origin; a range no longer kept is answered LOG_GONE and
+ *    repaired from a snapshot of that peer.
+ *  - anti-entropy: every AntiEntropyInterval a VECTOR of (stream, epoch,
+ *    hwm) to a random live peer; a receiver that is behind NACKs it.
+ *  - tombstones (tomb.c): every delete written or installed blocks
+ *    entries not newer than it for TombstoneTTL.
+ *  - snapshot: a starting node PULLs everything from a ready peer: a
+ *    BASELINE vector (what the dump covers), its RDS as unsequenced LOG
+ *    entries, its inventory, SNAP_END; then it is ready.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,31 +31,32 @@
 #include "core.h"
 #include "inv.h"
 #include "kern.h"
+#include "olog.h"
 #include "peer.h"
 #include "sync.h"
+#include "tomb.h"
 
-#define FLOWS_PER_DGRAM		(APSMD_DGRAM_MAX / 36 + 1)
-#define SEEN_SLOTS		65536
-#define TOMB_SLOTS		16384
-#define TOMB_TTL_MIN_MS		30000
+#define FLOWS_PER_DGRAM		(APSMD_DGRAM_MAX / 16 + 1)
+#define NACK_RETRY_MS		200	/* a gap still open: ask again */
+#define NACK_RANGES		16	/* ranges per NACK */
+#define NACK_SEQS		4096	/* seqs asked per NACK */
+#define ANSWER_SEQS		4096	/* seqs answered per NACK */
+#define FEED_POLL_MS		200	/* read the feed up to NEXT */
 
 static const struct apsmd_conf *conf;
 static const struct sync_ops *ops;
 static bool ready;		/* holds a full RDS (snapshot or alone) */
-static uint64_t start_ms, snap_asked_ms;
+static uint64_t start_ms, snap_asked_ms, fallback_ms;
 static uint32_t snap_from;
-static struct apsmd_wbuf pw;	/* local push */
-static uint64_t seen[SEEN_SLOTS];
 
-struct tomb {
-	uint64_t keyhash, version, expires;
-	uint32_t origin;
-};
-static struct tomb tombs[TOMB_SLOTS];
+/* this node's stream */
+static uint64_t my_epoch, my_next = 1;
+static struct apsmd_wbuf pw;	/* LOG being filled */
+static bool pw_open;
 
-/* the RDS as last dumped, for digests and repairs */
-static struct apsmd_flow *tab;
-static size_t ntab, captab;
+/* what this node knows of the other streams */
+static struct olog_rx *rx;
+static unsigned int nrx, caprx;
 
 void apsmd_sync_init(const struct apsmd_conf *c, uint64_t start,
 		     const struct sync_ops *o)
@@ -58,7 +64,11 @@ void apsmd_sync_init(const struct apsmd_conf *c, uint64_t start,
 	conf = c;
 	ops = o;
 	start_ms = start;
-	apsmd_wire_begin(&pw, APSMD_T_BATCH);
+	my_epoch = apsmd_wall_ms();	/* newer at every start */
+	if (olog_init(c->log_size))
+		apsmd_log("cannot allocate the log (%u entries)", c->log_size);
+	if (tomb_init(c->tomb_max, c->tomb_ttl_ms))
+		apsmd_log("cannot allocate the tombstones (%u)", c->tomb_max);
 }
 
 bool apsmd_sync_ready(void)
@@ -75,184 +85,153 @@ void apsmd_sync_set_ready(const char *why)
 	ops->ready();
 }
 
-/* ------------------------------------------------------------ helpers */
-
-/* Seen before? Records it either way (direct-mapped: bounded, may forget). */
-static bool seen_check(const struct apsmd_flow *f)
+static struct olog_rx *rx_get(uint32_t stream, bool create)
 {
-	uint64_t h = apsmd_flow_hash(f) ^ f->op;
-	uint64_t *s = &seen[h % SEEN_SLOTS];
+	unsigned int i;
 
-	if (*s == h)
-		return true;
-	*s = h;
-	return false;
-}
-
-static uint64_t tomb_ttl(void)
-{
-	uint64_t t = 10ULL * conf->ae_ms;
-
-	return t > TOMB_TTL_MIN_MS ? t : TOMB_TTL_MIN_MS;
-}
-
-static void tomb_put(const struct apsmd_flow *f)
-{
-	uint64_t kh = apsmd_flow_keyhash(f);
-	struct tomb *t = &tombs[kh % TOMB_SLOTS];
-
-	if (t->keyhash == kh && t->expires > apsmd_now_ms() &&
-	    apsmd_newer(t->version, t->origin, f->version, f->origin))
-		return;
-	t->keyhash = kh;
-	t->version = f->version;
-	t->origin = f->origin;
-	t->expires = apsmd_now_ms() + tomb_ttl();
-}
-
-/* Was this (older or same) version of the entry deleted recently? */
-static bool tomb_hit(const struct apsmd_flow *f)
-{
-	uint64_t kh = apsmd_flow_keyhash(f);
-	const struct tomb *t = &tombs[kh % TOMB_SLOTS];
-
-	return t->keyhash == kh && t->expires > apsmd_now_ms() &&
-	       !apsmd_newer(f->version, f->origin, t->version, t->origin);
-}
-
-static void tab_add(const struct apsmd_flow *f, void *arg)
-{
-	(void)arg;
-	if (ntab == captab) {
-		size_t nc = captab ? 2 * captab : 1024;
-		struct apsmd_flow *n = realloc(tab, nc * sizeof(*tab));
+	for (i = 0; i < nrx; i++)
+		if (rx[i].stream == stream)
+			return &rx[i];
+	if (!create)
+		return NULL;
+	if (nrx == caprx) {
+		unsigned int nc = caprx ? 2 * caprx : 16;
+		struct olog_rx *n = realloc(rx, nc * sizeof(*rx));
 
 		if (!n)
-			return;
-		tab = n;
-		captab = nc;
+			return NULL;
+		rx = n;
+		caprx = nc;
 	}
-	tab[ntab++] = *f;
+	memset(&rx[nrx], 0, sizeof(rx[nrx]));
+	rx[nrx].stream = stream;
+	return &rx[nrx++];
 }
 
-static int tab_load(void)
+static void tomb_note(const struct apsmd_flow *f)
 {
-	ntab = 0;
-	return apsmd_kern_flows(tab_add, NULL);
+	tomb_put(apsmd_flow_keyhash(f), f->version, f->origin, apsmd_now_ms());
+	apsmd_ctr.tomb_live = tomb_live();
 }
 
-static void digest_of_tab(uint64_t *sum)
+/* A NEW entry a tombstone says is already deleted? (counted) */
+static bool tomb_blocked(const struct apsmd_flow *f)
 {
-	size_t i;
-
-	memset(sum, 0, APSMD_BUCKETS * sizeof(*sum));
-	for (i = 0; i < ntab; i++)
-		sum[apsmd_bucket(&tab[i])] += apsmd_flow_hash(&tab[i]);
-}
-
-/* Send the dumped entries of the buckets in bm (all if NULL) to peer as
- * repairs. Returns the number of entries.
- */
-static uint64_t send_buckets(uint32_t peer, const uint8_t *bm)
-{
-	static struct apsmd_wbuf w;
-	uint64_t n = 0;
-	size_t i;
-
-	apsmd_wire_begin(&w, APSMD_T_BATCH);
-	for (i = 0; i < ntab; i++) {
-		unsigned int b = apsmd_bucket(&tab[i]);
-
-		if (bm && !(bm[b / 8] & (1 << (b % 8))))
-			continue;
-		if (apsmd_wire_add(&w, &tab[i]) == 1) {
-			apsmd_send_to(&w, peer, 0, APSMD_F_REPAIR);
-			apsmd_wire_add(&w, &tab[i]);
-		}
-		n++;
-	}
-	if (w.count)
-		apsmd_send_to(&w, peer, 0, APSMD_F_REPAIR);
-	apsmd_ctr.ae_repair_sent += n;
-	return n;
+	if (f->op != APSM_RDS_OP_NEW ||
+	    !tomb_blocks(apsmd_flow_keyhash(f), f->version, f->origin,
+			 apsmd_now_ms()))
+		return false;
+	apsmd_ctr.tomb_blocked++;
+	apsmd_ctr.tombstone_hits++;
+	return true;
 }
 
 /* ------------------------------------------------------------ push */
 
+static void send_log(struct apsmd_wbuf *w, uint32_t skip, uint8_t ttl)
+{
+	if (apsmd_gossip())
+		apsmd_send_fanout(w, conf->gossip_fanout, skip,
+				  ttl ? ttl : conf->gossip_ttl, 0);
+	else
+		apsmd_send_all(w, skip, 0, 0);
+}
+
 void apsmd_sync_flush(void)
 {
+	if (!pw_open)
+		return;
+	pw_open = false;
 	if (!pw.count)
 		return;
 	apsmd_ctr.sent += pw.count;
 	apsmd_ctr.batches_sent++;
 	apsmd_dirty = true;
-	if (apsmd_gossip())
-		apsmd_send_fanout(&pw, conf->gossip_fanout, 0,
-				  conf->gossip_ttl, 0);
-	else
-		apsmd_send_all(&pw, 0, 0, 0);
+	send_log(&pw, 0, 0);
 }
 
-static void push(const struct apsmd_flow *f)
+/* Number f in this node's stream, keep it, pack it. */
+static void write_own(const struct apsmd_flow *f)
 {
-	int r = apsmd_wire_add(&pw, f);
+	uint64_t seq = my_next;
+	int r;
 
+	if (!pw_open) {
+		apsmd_wire_log_begin(&pw, conf->id, my_epoch, seq);
+		pw_open = true;
+	}
+	r = apsmd_wire_log_add(&pw, f);
 	if (r == 1) {
 		apsmd_sync_flush();
-		r = apsmd_wire_add(&pw, f);
+		apsmd_wire_log_begin(&pw, conf->id, my_epoch, seq);
+		pw_open = true;
+		r = apsmd_wire_log_add(&pw, f);
 	}
-	if (r)
+	if (r) {
 		apsmd_ctr.bad_format++;
-}
-
-/* Every node owns the lifetime of the entries it created: a delete here of
- * an entry another node made (this replica's idle expiry, an admin's flow
- * del/flush here) stays local, or it would end the origin's live flow.
- * Anti-entropy brings the entry back while its origin still has it.
- */
-void apsmd_sync_local(const struct apsmd_flow *f)
-{
-	if (f->op == APSM_RDS_OP_DEL && f->origin != conf->id) {
-		apsmd_ctr.foreign_del++;
 		return;
 	}
-	if (f->op == APSM_RDS_OP_DEL)
-		tomb_put(f);
-	seen_check(f);
-	push(f);
+	my_next++;
+	olog_put(conf->id, my_epoch, seq, f);
 }
 
-/* kern_ops.changes: installs from peers never re-replicate. */
+/* The replication rule for one kernel change (olog_write_rule). */
+void apsmd_sync_local(const struct apsmd_flow *f, uint8_t cause)
+{
+	struct apsmd_flow w;
+
+	if (cause < APSMD_CAUSE_INSERT || cause > APSMD_CAUSE_PEER_DEL) {
+		apsmd_ctr.bad_format++;
+		return;
+	}
+	if (!olog_write_rule(f, cause, conf->id, &w)) {
+		if (cause == APSMD_CAUSE_EXPIRE && f->origin != conf->id)
+			apsmd_ctr.foreign_del++;	/* replica's expiry */
+		return;
+	}
+	if (w.op == APSM_RDS_OP_DEL)
+		tomb_note(&w);
+	else
+		tomb_clear(apsmd_flow_keyhash(&w), w.version, w.origin);
+	write_own(&w);
+}
+
+/* kern_ops.changes */
 void apsmd_sync_changes(const struct apsmd_change *c, unsigned int n)
 {
 	unsigned int i;
 
+	apsmd_ctr.feed_changes += n;
 	for (i = 0; i < n; i++)
-		if (c[i].cause != APSMD_CAUSE_INSTALL &&
-		    c[i].cause != APSMD_CAUSE_PEER_DEL)
-			apsmd_sync_local(&c[i].f);
+		apsmd_sync_local(&c[i].f, c[i].cause);
 }
 
-static void push_own(const struct apsmd_flow *f, void *arg)
+static void write_present(const struct apsmd_flow *f, void *arg)
 {
 	(void)arg;
 	if (f->origin == conf->id)
-		push(f);
+		write_own(f);
 }
 
+/* Write every own entry of the kernel again (start, lost feed). */
 void apsmd_sync_resync(void)
 {
 	apsmd_ctr.resyncs++;
 	apsmd_dirty = true;
-	apsmd_kern_flows(push_own, NULL);
+	apsmd_kern_flows(write_present, NULL);
 	apsmd_sync_flush();
 }
 
-/* kern_ops.behind: changes were lost; repair from a snapshot. */
+/* kern_ops.behind: changes lost..to never reached apsmd. Writes of
+ * present entries are redone from a dump; a lost delete of an own entry
+ * is not known here (the replicas age it out; Merkle repair finds it).
+ */
 void apsmd_sync_behind(uint64_t from, uint64_t to)
 {
-	(void)from;
-	(void)to;
+	apsmd_ctr.feed_behind++;
+	if (from || to)
+		apsmd_log("kernel feed lost changes %llu..%llu: resyncing",
+			  (unsigned long long)from, (unsigned long long)to);
 	apsmd_sync_resync();
 }
 
@@ -271,163 +250,403 @@ static void note_lag(struct apsmd_pstate *ps, const struct apsmd_flow *f)
 		ps->lag_ms = now - t;
 }
 
-void apsmd_sync_on_batch(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
-			 const uint8_t *body, size_t blen)
+static void send_ranges(uint8_t type, uint32_t peer,
+			const struct apsmd_range *r, unsigned int n)
 {
-	static struct apsmd_flow f[FLOWS_PER_DGRAM], inst[FLOWS_PER_DGRAM];
-	static struct apsmd_wbuf relay, back;
-	bool repair = h->flags & APSMD_F_REPAIR;
-	unsigned int n, i, ni = 0;
+	static struct apsmd_wbuf w;
+	unsigned int i;
 
-	if (apsmd_wire_flows(body, blen, h->count, f, FLOWS_PER_DGRAM, &n)) {
-		apsmd_ctr.bad_format++;
-		return;
+	apsmd_wire_begin(&w, type);
+	for (i = 0; i < n; i++) {
+		if (apsmd_wire_add_range(&w, &r[i]) == 1) {
+			apsmd_send_to(&w, peer, 0, 0);
+			apsmd_wire_add_range(&w, &r[i]);
+		}
 	}
-	apsmd_ctr.batches_received++;
-	apsmd_wire_begin(&relay, APSMD_T_BATCH);
-	apsmd_wire_begin(&back, APSMD_T_BATCH);
+	if (w.count)
+		apsmd_send_to(&w, peer, 0, 0);
+}
+
+/* Ask peer for what is missing of r's stream up to upto. */
+static void nack(struct olog_rx *r, uint32_t peer, uint64_t upto)
+{
+	struct apsmd_range m[NACK_RANGES];
+	unsigned int n;
+
+	if (!ready || !peer || peer == conf->id)
+		return;
+	n = olog_rx_missing(r, upto, NACK_SEQS, m, NACK_RANGES);
+	if (!n)
+		return;
+	send_ranges(APSMD_T_NACK, peer, m, n);
+	r->nack_ms = apsmd_now_ms();
+	r->nack_tries++;
+}
+
+static void install(const struct apsmd_flow *f, struct apsmd_flow *inst,
+		    unsigned int *ni)
+{
+	if (tomb_blocked(f))
+		return;
+	if (f->op == APSM_RDS_OP_DEL)
+		tomb_note(f);
+	inst[(*ni)++] = *f;
+}
+
+/* Unsequenced entries (snapshot, fallback repair). */
+static void on_unsequenced(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
+			   const struct apsmd_flow *f, unsigned int n)
+{
+	static struct apsmd_flow inst[FLOWS_PER_DGRAM];
+	unsigned int i, ni = 0;
+
 	for (i = 0; i < n; i++) {
 		if (ps)
 			ps->rx_entries++;
-		if (repair) {
-			apsmd_ctr.ae_repair_received++;
-			if (f[i].op == APSM_RDS_OP_NEW && tomb_hit(&f[i])) {
-				/* deleted here: tell the sender */
-				struct apsmd_flow del = f[i];
-
-				apsmd_ctr.tombstone_hits++;
-				del.op = APSM_RDS_OP_DEL;
-				if (apsmd_wire_add(&back, &del) == 1) {
-					apsmd_send_to(&back, h->sender, 0,
-						      APSMD_F_REPAIR);
-					apsmd_wire_add(&back, &del);
-				}
-				continue;
-			}
-		} else {
-			note_lag(ps, &f[i]);
-			if (seen_check(&f[i])) {
-				apsmd_ctr.dup_suppressed++;
-				continue;
-			}
-			if (h->ttl > 1 && apsmd_gossip()) {
-				if (apsmd_wire_add(&relay, &f[i]) == 1) {
-					apsmd_send_fanout(&relay, conf->gossip_fanout,
-							  h->sender, h->ttl - 1, 0);
-					apsmd_wire_add(&relay, &f[i]);
-				}
-				apsmd_ctr.relayed++;
-			}
-		}
-		if (f[i].op == APSM_RDS_OP_DEL)
-			tomb_put(&f[i]);
-		inst[ni++] = f[i];
+		apsmd_ctr.ae_repair_received++;
+		install(&f[i], inst, &ni);
 	}
-	if (relay.count)
-		apsmd_send_fanout(&relay, conf->gossip_fanout, h->sender,
-				  h->ttl - 1, 0);
-	if (back.count)
-		apsmd_send_to(&back, h->sender, 0, APSMD_F_REPAIR);
 	apsmd_kern_install(inst, ni);
 	if ((h->flags & APSMD_F_SNAP_END) && !ready)
 		apsmd_sync_set_ready("snapshot installed");
 }
 
-/* ------------------------------------------------------------ anti-entropy */
-
-void apsmd_sync_ae_round(void)
+void apsmd_sync_on_log(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
+		       const uint8_t *body, size_t blen)
 {
-	static struct apsmd_wbuf w;
-	uint64_t sum[APSMD_BUCKETS];
-	uint8_t b[APSMD_DIGEST_LEN];
-	uint32_t peer;
-	unsigned int i;
+	static struct apsmd_flow f[FLOWS_PER_DGRAM], inst[FLOWS_PER_DGRAM];
+	static struct apsmd_wbuf relay;
+	bool repair = h->flags & APSMD_F_REPAIR;
+	struct apsmd_range pre;
+	struct olog_rx *r;
+	unsigned int n, i, ni = 0, fresh = 0;
 
-	if (!ready)
+	if (apsmd_wire_log_open(body, blen, h->count, &pre, f,
+				FLOWS_PER_DGRAM, &n)) {
+		apsmd_ctr.bad_format++;
 		return;
-	peer = apsmd_random_live_peer(true);
-	if (!peer || tab_load())
+	}
+	apsmd_ctr.batches_received++;
+	if (!pre.stream) {
+		on_unsequenced(ps, h, f, n);
 		return;
-	digest_of_tab(sum);
-	memset(b, 0, sizeof(b));
-	apsmd_put32(b, ntab > UINT32_MAX ? UINT32_MAX : ntab);
-	for (i = 0; i < APSMD_BUCKETS; i++)
-		apsmd_put64(b + 8 + 8 * i, sum[i]);
-	apsmd_wire_begin(&w, APSMD_T_DIGEST);
-	apsmd_wire_raw(&w, b, sizeof(b));
-	w.count = APSMD_BUCKETS;
-	apsmd_send_to(&w, peer, 0, 0);
-	apsmd_ctr.ae_rounds++;
-	apsmd_dirty = true;
+	}
+	if (pre.stream == conf->id)
+		return;		/* our own writes, relayed back */
+	r = rx_get(pre.stream, true);
+	if (!r)
+		return;
+	for (i = 0; i < n; i++) {
+		uint64_t opened;
+		enum olog_verdict v;
+
+		if (ps)
+			ps->rx_entries++;
+		v = olog_rx_accept(r, pre.epoch, pre.from + i, &opened);
+		if (opened)
+			apsmd_ctr.gaps_detected++;
+		if (v == OLOG_DUP) {
+			apsmd_ctr.dup_suppressed++;
+			continue;
+		}
+		if (v == OLOG_NEW) {
+			olog_put(pre.stream, pre.epoch, pre.from + i, &f[i]);
+			fresh++;
+		}
+		if (repair)
+			apsmd_ctr.gap_entries_repaired++;
+		else
+			note_lag(ps, &f[i]);
+		install(&f[i], inst, &ni);
+	}
+	apsmd_kern_install(inst, ni);
+	if (!repair)
+		r->from = h->sender;
+	/* relay (gossip): the body as it came, to others */
+	if (fresh && !repair && h->ttl > 1 && apsmd_gossip()) {
+		apsmd_wire_begin(&relay, APSMD_T_LOG);
+		apsmd_wire_raw(&relay, body, blen);
+		relay.count = h->count;
+		apsmd_send_fanout(&relay, conf->gossip_fanout, h->sender,
+				  h->ttl - 1, 0);
+		apsmd_ctr.relayed += fresh;
+	}
+	if (olog_rx_gap(r) && !r->nack_ms)
+		nack(r, h->sender, 0);
 }
 
-static void send_pull(uint32_t peer, uint8_t what, const uint8_t *bm)
+/* ------------------------------------------------------------ NACK */
+
+/* Answer one range from the kept log: runs as LOG (REPAIR), the rest
+ * LOG_GONE. Returns the seqs handled.
+ */
+static uint64_t answer(uint32_t peer, const struct apsmd_range *q,
+		       uint64_t budget, struct apsmd_range *gone,
+		       unsigned int *ngone, unsigned int maxgone)
+{
+	static struct apsmd_wbuf w;
+	uint64_t s, last = q->to, sent = 0;
+	bool open = false;
+
+	if (last - q->from >= budget)
+		last = q->from + budget - 1;
+	for (s = q->from; s <= last; s++) {
+		const struct apsmd_flow *f;
+
+		if (q->stream == conf->id && (q->epoch != my_epoch ||
+					      s >= my_next))
+			f = NULL;
+		else
+			f = olog_get(q->stream, q->epoch, s);
+		if (!f) {
+			if (open) {
+				apsmd_send_to(&w, peer, 0, APSMD_F_REPAIR);
+				open = false;
+			}
+			if (*ngone && gone[*ngone - 1].to == s - 1 &&
+			    gone[*ngone - 1].stream == q->stream)
+				gone[*ngone - 1].to = s;
+			else if (*ngone < maxgone)
+				gone[(*ngone)++] = (struct apsmd_range){
+					q->stream, q->epoch, s, s };
+			continue;
+		}
+		if (!open) {
+			apsmd_wire_log_begin(&w, q->stream, q->epoch, s);
+			open = true;
+		}
+		if (apsmd_wire_log_add(&w, f) == 1) {
+			apsmd_send_to(&w, peer, 0, APSMD_F_REPAIR);
+			apsmd_wire_log_begin(&w, q->stream, q->epoch, s);
+			apsmd_wire_log_add(&w, f);
+		}
+		sent++;
+	}
+	if (open && w.count)
+		apsmd_send_to(&w, peer, 0, APSMD_F_REPAIR);
+	apsmd_ctr.ae_repair_sent += sent;
+	return last - q->from + 1;
+}
+
+void apsmd_sync_on_nack(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
+			const uint8_t *body, size_t blen)
+{
+	struct apsmd_range q[APSMD_DGRAM_MAX / APSMD_RANGE_REC], gone[NACK_RANGES];
+	unsigned int n, i, ngone = 0;
+	uint64_t budget = ANSWER_SEQS;
+
+	(void)ps;
+	if (apsmd_wire_ranges(body, blen, APSMD_T_NACK, h->count, q,
+			      sizeof(q) / sizeof(q[0]), &n)) {
+		apsmd_ctr.bad_format++;
+		return;
+	}
+	apsmd_ctr.ae_pulls++;
+	for (i = 0; i < n && budget; i++)
+		budget -= answer(h->sender, &q[i], budget, gone, &ngone,
+				 NACK_RANGES);
+	if (ngone)
+		send_ranges(APSMD_T_LOG_GONE, h->sender, gone, ngone);
+}
+
+static void send_pull(uint32_t peer, uint8_t what)
 {
 	static struct apsmd_wbuf w;
 	uint8_t b[APSMD_PULL_LEN];
 
 	memset(b, 0, sizeof(b));
 	b[0] = what;
-	if (bm)
-		memcpy(b + 8, bm, APSMD_BUCKETS / 8);
 	apsmd_wire_begin(&w, APSMD_T_PULL);
 	apsmd_wire_raw(&w, b, sizeof(b));
 	apsmd_send_to(&w, peer, 0, 0);
 }
 
-void apsmd_sync_on_digest(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
-			  const uint8_t *body, size_t blen)
+/* What peer no longer keeps: counted as received (the hwm moves past
+ * it) and repaired from a snapshot of that peer (at most one per
+ * SnapshotTimeout; the Merkle repair replaces this).
+ */
+void apsmd_sync_on_log_gone(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
+			    const uint8_t *body, size_t blen)
 {
-	uint64_t sum[APSMD_BUCKETS];
-	uint8_t bm[APSMD_BUCKETS / 8];
-	unsigned int i, diff = 0;
+	struct apsmd_range g[APSMD_DGRAM_MAX / APSMD_RANGE_REC];
+	unsigned int n, i;
+	uint64_t now = apsmd_now_ms();
 
 	(void)ps;
-	if (blen != APSMD_DIGEST_LEN || h->count != APSMD_BUCKETS) {
+	if (apsmd_wire_ranges(body, blen, APSMD_T_LOG_GONE, h->count, g,
+			      sizeof(g) / sizeof(g[0]), &n)) {
+		apsmd_ctr.bad_format++;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct olog_rx *r = rx_get(g[i].stream, false);
+
+		apsmd_ctr.log_gone++;
+		if (r && g[i].epoch == r->epoch)
+			olog_rx_raise(r, g[i].epoch, g[i].to);
+	}
+	apsmd_dirty = true;
+	if (!fallback_ms || now - fallback_ms >= conf->snapshot_ms) {
+		fallback_ms = now;
+		apsmd_log("node %u no longer keeps what is missing here: "
+			  "snapshot from it", h->sender);
+		send_pull(h->sender, APSMD_PULL_FULL);
+	}
+}
+
+/* ------------------------------------------------------------ vectors */
+
+static void send_vector(uint32_t peer, uint8_t flags)
+{
+	static struct apsmd_wbuf w;
+	struct apsmd_range v = { conf->id, my_epoch, 0, my_next - 1 };
+	unsigned int i;
+
+	apsmd_wire_begin(&w, APSMD_T_VECTOR);
+	apsmd_wire_add_range(&w, &v);
+	for (i = 0; i < nrx; i++) {
+		v = (struct apsmd_range){ rx[i].stream, rx[i].epoch, 0,
+					  rx[i].hwm };
+		if (apsmd_wire_add_range(&w, &v) == 1) {
+			apsmd_send_to(&w, peer, 0, flags);
+			apsmd_wire_add_range(&w, &v);
+		}
+	}
+	apsmd_send_to(&w, peer, 0, flags);
+}
+
+/* Anti-entropy round: our vector to a random live ready peer. */
+void apsmd_sync_ae_round(void)
+{
+	uint32_t peer;
+
+	if (!ready)
+		return;
+	peer = apsmd_random_live_peer(true);
+	if (!peer)
+		return;
+	send_vector(peer, 0);
+	apsmd_ctr.ae_rounds++;
+	apsmd_dirty = true;
+}
+
+void apsmd_sync_on_vector(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
+			  const uint8_t *body, size_t blen)
+{
+	struct apsmd_range v[APSMD_DGRAM_MAX / APSMD_VEC_REC];
+	bool baseline = h->flags & APSMD_F_BASELINE;
+	unsigned int n, i;
+
+	(void)ps;
+	if (apsmd_wire_ranges(body, blen, APSMD_T_VECTOR, h->count, v,
+			      sizeof(v) / sizeof(v[0]), &n)) {
 		apsmd_ctr.bad_format++;
 		return;
 	}
 	apsmd_ctr.ae_digests_received++;
-	if (!ready || tab_load())
-		return;		/* a starting node has nothing to compare */
-	digest_of_tab(sum);
-	memset(bm, 0, sizeof(bm));
-	for (i = 0; i < APSMD_BUCKETS; i++) {
-		if (sum[i] != apsmd_get64(body + 8 + 8 * i)) {
-			bm[i / 8] |= 1 << (i % 8);
-			diff++;
+	for (i = 0; i < n; i++) {
+		struct olog_rx *r;
+
+		if (v[i].stream == conf->id || !v[i].to)
+			continue;
+		r = rx_get(v[i].stream, true);
+		if (!r)
+			return;
+		if (baseline) {
+			/* the snapshot that follows holds all of it */
+			olog_rx_raise(r, v[i].epoch, v[i].to);
+			continue;
 		}
+		if (!ready || v[i].epoch < r->epoch)
+			continue;
+		if (v[i].epoch > r->epoch)
+			olog_rx_reset(r, v[i].epoch, 0);
+		if (v[i].to <= r->hwm)
+			continue;
+		if (!r->from)
+			r->from = h->sender;
+		if (v[i].to > r->max) {
+			apsmd_ctr.gaps_detected++;
+			apsmd_ctr.ae_diff_buckets++;
+		}
+		nack(r, h->sender, v[i].to);
 	}
-	if (!diff)
+}
+
+/* Gaps still open: ask again, alternately the node the data came from
+ * and the origin.
+ */
+void apsmd_sync_tick(uint64_t now)
+{
+	static uint64_t poll_ms;
+	unsigned int i;
+
+	if (now - poll_ms >= FEED_POLL_MS) {
+		poll_ms = now;
+		apsmd_kern_feed_poll();	/* peers' installs: not multicast */
+	}
+	tomb_expire(now);
+	if (apsmd_ctr.tomb_live != tomb_live()) {
+		apsmd_ctr.tomb_live = tomb_live();
+		apsmd_dirty = true;
+	}
+	if (!ready)
 		return;
-	apsmd_ctr.ae_diff_buckets += diff;
-	send_buckets(h->sender, bm);
-	send_pull(h->sender, APSMD_PULL_RANGES, bm);
-	apsmd_ctr.ae_pulls++;
+	for (i = 0; i < nrx; i++) {
+		struct olog_rx *r = &rx[i];
+		uint32_t to;
+
+		if (!olog_rx_gap(r) || now - r->nack_ms < NACK_RETRY_MS)
+			continue;
+		to = r->nack_tries % 2 && r->from ? r->from : r->stream;
+		if (!apsmd_pstate(to) || !apsmd_pstate(to)->alive)
+			to = r->from;
+		nack(r, to, 0);
+	}
+}
+
+/* ------------------------------------------------------------ snapshot */
+
+static uint32_t snap_to;		/* the peer a snapshot is being sent to */
+static struct apsmd_wbuf sw;
+
+static void snap_entry(const struct apsmd_flow *f, void *arg)
+{
+	(void)arg;
+	if (apsmd_wire_log_add(&sw, f) == 1) {
+		apsmd_send_to(&sw, snap_to, 0, APSMD_F_REPAIR);
+		apsmd_wire_log_begin(&sw, 0, 0, 0);
+		apsmd_wire_log_add(&sw, f);
+	}
+	apsmd_ctr.snapshot_entries++;
+}
+
+/* A full snapshot to peer: BASELINE vector, RDS, inventory, SNAP_END. */
+static void send_snapshot(uint32_t peer)
+{
+	send_vector(peer, APSMD_F_BASELINE | APSMD_F_REPAIR);
+	snap_to = peer;
+	apsmd_wire_log_begin(&sw, 0, 0, 0);
+	apsmd_kern_flows(snap_entry, NULL);
+	if (sw.count)
+		apsmd_send_to(&sw, peer, 0, APSMD_F_REPAIR);
+	apsmd_inv_send_full(peer);
+	apsmd_wire_log_begin(&sw, 0, 0, 0);
+	apsmd_send_to(&sw, peer, 0, APSMD_F_REPAIR | APSMD_F_SNAP_END);
 }
 
 void apsmd_sync_on_pull(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 			const uint8_t *body, size_t blen)
 {
-	static struct apsmd_wbuf w;
-
 	if (blen != APSMD_PULL_LEN) {
 		apsmd_ctr.bad_format++;
 		return;
 	}
 	switch (body[0]) {
-	case APSMD_PULL_RANGES:
-		if (!tab_load())
-			send_buckets(h->sender, body + 8);
-		break;
 	case APSMD_PULL_FULL:
-		if (!ready || tab_load())
+		if (!ready)
 			return;	/* not a good source yet: it will ask another */
-		apsmd_ctr.snapshot_entries += send_buckets(h->sender, NULL);
-		apsmd_inv_send_full(h->sender);
-		apsmd_wire_begin(&w, APSMD_T_BATCH);
-		apsmd_send_to(&w, h->sender, 0,
-			      APSMD_F_REPAIR | APSMD_F_SNAP_END);
+		send_snapshot(h->sender);
 		apsmd_ctr.snapshots_served++;
 		ps->resyncs++;
 		break;
@@ -438,8 +657,6 @@ void apsmd_sync_on_pull(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 		apsmd_ctr.bad_format++;
 	}
 }
-
-/* ------------------------------------------------------------ snapshot */
 
 void apsmd_sync_snapshot_ask(void)
 {
@@ -463,5 +680,5 @@ void apsmd_sync_snapshot_ask(void)
 		apsmd_log("pulling a snapshot from node %u", peer);
 	snap_from = peer;
 	snap_asked_ms = now;
-	send_pull(peer, APSMD_PULL_FULL, NULL);
+	send_pull(peer, APSMD_PULL_FULL);
 }

@@ -23,18 +23,24 @@ void apsmd_sync_init(const struct apsmd_conf *c, uint64_t start_ms,
 		     const struct sync_ops *ops);
 bool apsmd_sync_ready(void);
 void apsmd_sync_set_ready(const char *why);
-void apsmd_sync_local(const struct apsmd_flow *f);	/* from the kernel */
+/* The replication rule for one kernel change (cause APSMD_CAUSE_*). */
+void apsmd_sync_local(const struct apsmd_flow *f, uint8_t cause);
 void apsmd_sync_changes(const struct apsmd_change *c, unsigned int n);
 void apsmd_sync_behind(uint64_t from, uint64_t to);
 void apsmd_sync_flush(void);
-void apsmd_sync_resync(void);		/* push own entries (ENOBUFS, start) */
-void apsmd_sync_on_batch(struct apsmd_pstate *p, const struct apsmd_hdr *h,
-			 const uint8_t *body, size_t blen);
-void apsmd_sync_on_digest(struct apsmd_pstate *p, const struct apsmd_hdr *h,
+void apsmd_sync_resync(void);		/* write own entries again (start) */
+void apsmd_sync_on_log(struct apsmd_pstate *p, const struct apsmd_hdr *h,
+		       const uint8_t *body, size_t blen);
+void apsmd_sync_on_vector(struct apsmd_pstate *p, const struct apsmd_hdr *h,
 			  const uint8_t *body, size_t blen);
+void apsmd_sync_on_nack(struct apsmd_pstate *p, const struct apsmd_hdr *h,
+			const uint8_t *body, size_t blen);
+void apsmd_sync_on_log_gone(struct apsmd_pstate *p, const struct apsmd_hdr *h,
+			    const uint8_t *body, size_t blen);
 void apsmd_sync_on_pull(struct apsmd_pstate *p, const struct apsmd_hdr *h,
 			const uint8_t *body, size_t blen);
-void apsmd_sync_ae_round(void);
+void apsmd_sync_ae_round(void);		/* a vector to a random peer */
+void apsmd_sync_tick(uint64_t now);	/* gap NACK retries, tombstones */
 void apsmd_sync_snapshot_ask(void);
 
 #endif /* APSMD_SYNC_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * apsmd's UDP wire format: compact authenticated datagrams (batches of RDS
- * entries, heartbeats, digests, pulls, instance records), stable entry
+ * apsmd's UDP wire format v2: compact authenticated datagrams (sequenced
+ * LOG entries, vectors, NACKs, heartbeats, pulls, instance records), stable entry
  * hashes and the per-sender anti-replay window. See wire.h.
  */
 #include <string.h>
@@ -10,8 +10,6 @@
 #include <sodium.h>
 
 #include "wire.h"
-
-#define ENTRY_FIXED 28
 
 static size_t addr_len(uint8_t family)
 {
@@ -23,39 +21,215 @@ void apsmd_wire_begin(struct apsmd_wbuf *w, uint8_t type)
 	w->len = APSMD_HDR_LEN;
 	w->count = 0;
 	w->type = type;
+	w->stream = 0;
+	w->prev = 0;
 }
 
-int apsmd_wire_add(struct apsmd_wbuf *w, const struct apsmd_flow *f)
+/* ---- LOG entries ---- */
+
+#define E_DEL		0x80
+#define E_V6		0x40
+#define E_ORIGIN	0x20
+#define E_RETURN	0x10
+#define E_NPATH		0x0f
+#define ENTRY_MAX	(2 + 32 + 4 + 5 + 5 + 10 + 5 * APSM_PATH_MAX)
+
+static size_t put_varint(uint8_t *p, uint64_t v)
 {
-	size_t al = addr_len(f->family), need, i;
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+/* 0 and the value, or -1 (truncated or longer than 10 bytes). */
+static int get_varint(const uint8_t *p, size_t end, size_t *off, uint64_t *v)
+{
+	unsigned int shift = 0;
+
+	*v = 0;
+	while (*off < end && shift < 64) {
+		uint8_t b = p[(*off)++];
+
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return 0;
+		shift += 7;
+	}
+	return -1;
+}
+
+void apsmd_wire_log_begin(struct apsmd_wbuf *w, uint32_t stream,
+			  uint64_t epoch, uint64_t first)
+{
 	uint8_t *p;
 
-	if (!al || f->npath > APSM_PATH_MAX)
-		return -1;
-	need = ENTRY_FIXED + 2 * al + 4 * f->npath;
-	if (w->len + need + APSMD_MAC_LEN > sizeof(w->b) || w->count == 0xffff)
-		return 1;
+	apsmd_wire_begin(w, APSMD_T_LOG);
 	p = w->b + w->len;
-	p[0] = f->op;
-	p[1] = f->family;
-	p[2] = f->proto;
-	p[3] = f->dir;
-	p[4] = f->npath;
-	p[5] = p[6] = p[7] = 0;
-	apsmd_put16(p + 8, f->sport);
-	apsmd_put16(p + 10, f->dport);
-	apsmd_put32(p + 12, f->spi);
-	apsmd_put32(p + 16, f->origin);
-	apsmd_put64(p + 20, f->version);
-	p += ENTRY_FIXED;
-	memcpy(p, f->src, al);
-	memcpy(p + al, f->dst, al);
-	p += 2 * al;
+	apsmd_put32(p, stream);
+	apsmd_put64(p + 4, epoch);
+	apsmd_put64(p + 12, first);
+	w->len += APSMD_LOG_PREFIX;
+	w->stream = stream;
+}
+
+int apsmd_wire_log_add(struct apsmd_wbuf *w, const struct apsmd_flow *f)
+{
+	size_t al = addr_len(f->family), n = 0, i;
+	uint8_t e[ENTRY_MAX];
+	uint64_t d = f->version - w->prev;
+
+	if (!al || f->npath > APSM_PATH_MAX ||
+	    (f->op != APSM_RDS_OP_NEW && f->op != APSM_RDS_OP_DEL))
+		return -1;
+	e[0] = (f->op == APSM_RDS_OP_DEL ? E_DEL : 0) |
+	       (al == 16 ? E_V6 : 0) |
+	       (f->origin != w->stream ? E_ORIGIN : 0) |
+	       (f->dir == APSM_DIR_RETURN ? E_RETURN : 0) | f->npath;
+	e[1] = f->proto;
+	n = 2;
+	memcpy(e + n, f->src, al);
+	memcpy(e + n + al, f->dst, al);
+	n += 2 * al;
+	apsmd_put16(e + n, f->sport);
+	apsmd_put16(e + n + 2, f->dport);
+	n += 4;
+	n += put_varint(e + n, f->spi);
+	if (f->origin != w->stream)
+		n += put_varint(e + n, f->origin);
+	/* zigzag of the signed difference */
+	n += put_varint(e + n, (d << 1) ^ (uint64_t)((int64_t)d >> 63));
 	for (i = 0; i < f->npath; i++)
-		apsmd_put32(p + 4 * i, f->path[i]);
-	w->len += need;
+		n += put_varint(e + n, f->path[i]);
+	if (w->len + n + APSMD_MAC_LEN > sizeof(w->b) || w->count == 0xffff)
+		return 1;
+	memcpy(w->b + w->len, e, n);
+	w->len += n;
+	w->count++;
+	w->prev = f->version;
+	return 0;
+}
+
+enum apsmd_verdict apsmd_wire_log_open(const uint8_t *b, size_t end,
+				       unsigned int count,
+				       struct apsmd_range *pre,
+				       struct apsmd_flow *f, unsigned int max,
+				       unsigned int *n)
+{
+	uint64_t prev = 0, v;
+	size_t off = APSMD_LOG_PREFIX, al, j;
+	unsigned int i;
+
+	if (count > max || end < APSMD_LOG_PREFIX)
+		return APSMD_BAD_FORMAT;
+	pre->stream = apsmd_get32(b);
+	pre->epoch = apsmd_get64(b + 4);
+	pre->from = apsmd_get64(b + 12);
+	pre->to = 0;
+	/* a sequenced stream is numbered from 1 */
+	if (pre->stream && (!pre->from || pre->from + count < pre->from))
+		return APSMD_BAD_FORMAT;
+	for (i = 0; i < count; i++) {
+		struct apsmd_flow *e = &f[i];
+		uint8_t b0;
+
+		if (off + 2 > end)
+			return APSMD_BAD_FORMAT;
+		memset(e, 0, sizeof(*e));
+		b0 = b[off];
+		e->op = b0 & E_DEL ? APSM_RDS_OP_DEL : APSM_RDS_OP_NEW;
+		e->family = b0 & E_V6 ? AF_INET6 : AF_INET;
+		e->dir = b0 & E_RETURN ? APSM_DIR_RETURN : APSM_DIR_FORWARD;
+		e->npath = b0 & E_NPATH;
+		e->proto = b[off + 1];
+		off += 2;
+		al = addr_len(e->family);
+		if (e->npath > APSM_PATH_MAX || off + 2 * al + 4 > end)
+			return APSMD_BAD_FORMAT;
+		memcpy(e->src, b + off, al);
+		memcpy(e->dst, b + off + al, al);
+		off += 2 * al;
+		e->sport = apsmd_get16(b + off);
+		e->dport = apsmd_get16(b + off + 2);
+		off += 4;
+		if (get_varint(b, end, &off, &v) || v > UINT32_MAX)
+			return APSMD_BAD_FORMAT;
+		e->spi = (uint32_t)v;
+		e->origin = pre->stream;
+		if (b0 & E_ORIGIN) {
+			if (get_varint(b, end, &off, &v) || v > UINT32_MAX)
+				return APSMD_BAD_FORMAT;
+			e->origin = (uint32_t)v;
+		}
+		if (!e->origin || get_varint(b, end, &off, &v))
+			return APSMD_BAD_FORMAT;
+		prev += (v >> 1) ^ (0 - (v & 1));
+		e->version = prev;
+		for (j = 0; j < e->npath; j++) {
+			if (get_varint(b, end, &off, &v) || v > UINT32_MAX)
+				return APSMD_BAD_FORMAT;
+			e->path[j] = (uint32_t)v;
+		}
+	}
+	if (off != end)
+		return APSMD_BAD_FORMAT;
+	*n = count;
+	return APSMD_OK;
+}
+
+/* ---- VECTOR, NACK, LOG_GONE records ---- */
+
+int apsmd_wire_add_range(struct apsmd_wbuf *w, const struct apsmd_range *r)
+{
+	size_t rec = w->type == APSMD_T_VECTOR ? APSMD_VEC_REC : APSMD_RANGE_REC;
+	uint8_t *p = w->b + w->len;
+
+	if (w->len + rec + APSMD_MAC_LEN > sizeof(w->b) || w->count == 0xffff)
+		return 1;
+	apsmd_put32(p, r->stream);
+	apsmd_put64(p + 4, r->epoch);
+	if (w->type == APSMD_T_VECTOR) {
+		apsmd_put64(p + 12, r->to);
+	} else {
+		apsmd_put64(p + 12, r->from);
+		apsmd_put64(p + 20, r->to);
+	}
+	w->len += rec;
 	w->count++;
 	return 0;
+}
+
+enum apsmd_verdict apsmd_wire_ranges(const uint8_t *b, size_t blen,
+				     uint8_t type, unsigned int count,
+				     struct apsmd_range *r, unsigned int max,
+				     unsigned int *n)
+{
+	size_t rec = type == APSMD_T_VECTOR ? APSMD_VEC_REC : APSMD_RANGE_REC;
+	unsigned int i;
+
+	if (count > max || blen != count * rec)
+		return APSMD_BAD_FORMAT;
+	for (i = 0; i < count; i++, b += rec) {
+		r[i].stream = apsmd_get32(b);
+		r[i].epoch = apsmd_get64(b + 4);
+		if (type == APSMD_T_VECTOR) {
+			r[i].from = 0;
+			r[i].to = apsmd_get64(b + 12);
+		} else {
+			r[i].from = apsmd_get64(b + 12);
+			r[i].to = apsmd_get64(b + 20);
+			if (!r[i].from || r[i].from > r[i].to)
+				return APSMD_BAD_FORMAT;
+		}
+		if (!r[i].stream)
+			return APSMD_BAD_FORMAT;
+	}
+	*n = count;
+	return APSMD_OK;
 }
 
 int apsmd_wire_raw(struct apsmd_wbuf *w, const void *p, size_t n)
@@ -120,8 +294,9 @@ enum apsmd_verdict apsmd_wire_verify(const uint8_t *b, size_t len,
 	end = len - APSMD_MAC_LEN;
 	if (crypto_auth_verify(b + end, b, end, key))
 		return APSMD_BAD_MAC;
+	/* v1 is refused; types 1 (BATCH) and 3 (DIGEST) are retired */
 	if (apsmd_get32(b) != APSMD_MAGIC || b[4] != APSMD_WIRE_VERSION ||
-	    !b[5] || b[5] > APSMD_T_MAX)
+	    b[5] < APSMD_T_HEARTBEAT || b[5] == 3 || b[5] > APSMD_T_MAX)
 		return APSMD_BAD_FORMAT;
 	h->type = b[5];
 	h->count = apsmd_get16(b + 6);
@@ -132,53 +307,6 @@ enum apsmd_verdict apsmd_wire_verify(const uint8_t *b, size_t len,
 	h->seq = apsmd_get64(b + 24);
 	*body = b + APSMD_HDR_LEN;
 	*blen = end - APSMD_HDR_LEN;
-	return APSMD_OK;
-}
-
-enum apsmd_verdict apsmd_wire_flows(const uint8_t *b, size_t end,
-				    unsigned int count, struct apsmd_flow *f,
-				    unsigned int max, unsigned int *n)
-{
-	size_t off = 0;
-	unsigned int i;
-
-	if (count > max)
-		return APSMD_BAD_FORMAT;
-	for (i = 0; i < count; i++) {
-		struct apsmd_flow *e = &f[i];
-		const uint8_t *p = b + off;
-		size_t al, j;
-
-		if (off + ENTRY_FIXED > end)
-			return APSMD_BAD_FORMAT;
-		memset(e, 0, sizeof(*e));
-		e->op = p[0];
-		e->family = p[1];
-		e->proto = p[2];
-		e->dir = p[3];
-		e->npath = p[4];
-		e->sport = apsmd_get16(p + 8);
-		e->dport = apsmd_get16(p + 10);
-		e->spi = apsmd_get32(p + 12);
-		e->origin = apsmd_get32(p + 16);
-		e->version = apsmd_get64(p + 20);
-		al = addr_len(e->family);
-		if (!al || e->npath > APSM_PATH_MAX ||
-		    (e->op != APSM_RDS_OP_NEW && e->op != APSM_RDS_OP_DEL))
-			return APSMD_BAD_FORMAT;
-		off += ENTRY_FIXED;
-		if (off + 2 * al + 4 * e->npath > end)
-			return APSMD_BAD_FORMAT;
-		memcpy(e->src, b + off, al);
-		memcpy(e->dst, b + off + al, al);
-		off += 2 * al;
-		for (j = 0; j < e->npath; j++)
-			e->path[j] = apsmd_get32(b + off + 4 * j);
-		off += 4 * e->npath;
-	}
-	if (off != end)
-		return APSMD_BAD_FORMAT;
-	*n = count;
 	return APSMD_OK;
 }
 
@@ -213,23 +341,6 @@ enum apsmd_verdict apsmd_wire_insts(const uint8_t *b, size_t blen,
 	}
 	*n = count;
 	return APSMD_OK;
-}
-
-enum apsmd_verdict apsmd_wire_open(const uint8_t *b, size_t len,
-				   const uint8_t key[APSMD_KEY_BYTES],
-				   struct apsmd_hdr *h, struct apsmd_flow *f,
-				   unsigned int max, unsigned int *n)
-{
-	enum apsmd_verdict v;
-	const uint8_t *body;
-	size_t blen;
-
-	v = apsmd_wire_verify(b, len, key, h, &body, &blen);
-	if (v != APSMD_OK)
-		return v;
-	if (h->type != APSMD_T_BATCH)
-		return APSMD_BAD_FORMAT;
-	return apsmd_wire_flows(body, blen, h->count, f, max, n);
 }
 
 /* The key bytes (and, with full, the rest of the entry) in a fixed layout,

@@ -14,50 +14,73 @@
 
 #define APSMD_KEY_BYTES		32
 
-/* ---- wire format (all integers big-endian) ----
+/* ---- wire format v2 (all fixed-size integers big-endian) ----
  *
- * header (32 bytes): magic u32 "APSM", version u8, type u8, count u16,
+ * header (32 bytes): magic u32 "APSM", version u8 (2), type u8, count u16,
  *   sender u32, ttl u8, flags u8, pad u16, epoch u64, seq u64
  * body, by type:
- *   BATCH:     count entries: op u8, family u8, proto u8, dir u8, npath u8,
- *              pad[3], sport u16, dport u16, spi u32, origin u32,
- *              version u64, src[4|16], dst[4|16], path u32[npath]
+ *   LOG:       stream u32, epoch u64, first u64 (prefix, 20 bytes), then
+ *              count entries numbered first, first + 1, ... (stream 0:
+ *              unsequenced repair/snapshot entries, first 0). Entry:
+ *              byte0 (0x80 del, 0x40 IPv6, 0x20 origin follows, 0x10
+ *              return dir, low 4 bits npath), proto u8, src[4|16],
+ *              dst[4|16], sport u16, dport u16, varint spi, [varint
+ *              origin: absent = the stream id], varint zigzag(version -
+ *              previous entry's version, 0 before the first), npath
+ *              varint instance ids. Varint: LEB128, 7 bits a byte.
  *   HEARTBEAT: inventory hash u64, own instances u32, pad u32 (count 0)
- *   DIGEST:    entries u32, pad u32, count (= APSMD_BUCKETS) u64 hashes
- *   PULL:      what u8, pad[7], bucket bitmap[APSMD_BUCKETS / 8]
+ *   PULL:      what u8, pad[7], bitmap[16] (ignored)
  *   INSTANCE:  generation u32, total u16, pad u16, count records: op u8,
  *              state u8, mode u8, pad u8, id u32, node u32, weight u32,
  *              name[32], service[32]
+ *   VECTOR:    count records: stream u32, epoch u64, hwm u64
+ *   NACK:      count ranges: stream u32, epoch u64, from u64, to u64
+ *   LOG_GONE:  count ranges (as NACK) the sender no longer keeps
  * MAC: crypto_auth (HMAC-SHA512-256) over everything before, 32 bytes.
  */
 #define APSMD_MAGIC		0x4150534dU
-#define APSMD_WIRE_VERSION	1
-#define APSMD_T_BATCH		1
+#define APSMD_WIRE_VERSION	2
 #define APSMD_T_HEARTBEAT	2
-#define APSMD_T_DIGEST		3
 #define APSMD_T_PULL		4
 #define APSMD_T_INSTANCE	5
-#define APSMD_T_MAX		5
+#define APSMD_T_LOG		6
+#define APSMD_T_VECTOR		7
+#define APSMD_T_NACK		8
+#define APSMD_T_LOG_GONE	9
+#define APSMD_T_TREE		10	/* repair.c */
+#define APSMD_T_TREE_ENTRIES	11	/* repair.c */
+#define APSMD_T_MAX		12
 #define APSMD_HDR_LEN		32
 #define APSMD_MAC_LEN		32
 #define APSMD_DGRAM_MAX		1400
 
-#define APSMD_F_REPAIR		0x01	/* anti-entropy/snapshot: not relayed */
+#define APSMD_F_REPAIR		0x01	/* repair/snapshot data: not relayed */
 #define APSMD_F_SNAP_END	0x02	/* last datagram of a snapshot */
 #define APSMD_F_READY		0x04	/* heartbeat: sender is ready */
+#define APSMD_F_BASELINE	0x08	/* VECTOR: what the snapshot covers */
 
-#define APSMD_BUCKETS		128	/* digest ranges (key hash buckets) */
-#define APSMD_PULL_RANGES	1
 #define APSMD_PULL_FULL		2	/* RDS + inventory + SNAP_END */
 #define APSMD_PULL_INVENTORY	3
 
 #define APSMD_HB_LEN		16
-#define APSMD_DIGEST_LEN	(8 + 8 * APSMD_BUCKETS)
-#define APSMD_PULL_LEN		(8 + APSMD_BUCKETS / 8)
+#define APSMD_PULL_LEN		24
+#define APSMD_LOG_PREFIX	20
+#define APSMD_VEC_REC		20
+#define APSMD_RANGE_REC		28
 #define APSMD_INST_PREFIX	8
 #define APSMD_INST_REC		80
 #define APSMD_INST_OP_SET	1
 #define APSMD_INST_OP_DEL	2
+
+/* Why an RDS entry changed (values of the uapi's enum apsm_rds_cause,
+ * APSM_FLOW_A_CAUSE in the feed and the "rds" multicast).
+ */
+#define APSMD_CAUSE_INSERT	1	/* created here (packet path) */
+#define APSMD_CAUSE_INSTALL	2	/* installed/replaced from a peer */
+#define APSMD_CAUSE_DELETE	3	/* operator's delete */
+#define APSMD_CAUSE_FLUSH	4	/* operator's flush */
+#define APSMD_CAUSE_EXPIRE	5	/* idle past its timeout */
+#define APSMD_CAUSE_PEER_DEL	6	/* a peer's delete, installed here */
 
 struct apsmd_flow {
 	uint8_t op, family, proto, dir, npath;
@@ -89,6 +112,14 @@ struct apsmd_wbuf {
 	size_t len;
 	uint16_t count;
 	uint8_t type;
+	uint32_t stream;	/* LOG: stream id, previous version */
+	uint64_t prev;
+};
+
+/* A per-stream record: VECTOR (hwm in to, from unused) and NACK/LOG_GONE. */
+struct apsmd_range {
+	uint32_t stream;
+	uint64_t epoch, from, to;
 };
 
 static inline void apsmd_put16(uint8_t *p, uint16_t v)
@@ -125,8 +156,24 @@ static inline uint64_t apsmd_get64(const uint8_t *p)
 }
 
 void apsmd_wire_begin(struct apsmd_wbuf *w, uint8_t type);
-/* BATCH: 0 added, 1 does not fit, -1 invalid entry. */
-int apsmd_wire_add(struct apsmd_wbuf *w, const struct apsmd_flow *f);
+/* LOG: begin with the prefix (stream, epoch, first seq), then add the
+ * consecutive entries: 0 added, 1 does not fit, -1 invalid entry.
+ */
+void apsmd_wire_log_begin(struct apsmd_wbuf *w, uint32_t stream,
+			  uint64_t epoch, uint64_t first);
+int apsmd_wire_log_add(struct apsmd_wbuf *w, const struct apsmd_flow *f);
+/* Decode a LOG body: prefix into *pre (to unused), entries into f. */
+enum apsmd_verdict apsmd_wire_log_open(const uint8_t *body, size_t blen,
+				       unsigned int count,
+				       struct apsmd_range *pre,
+				       struct apsmd_flow *f, unsigned int max,
+				       unsigned int *n);
+/* VECTOR (r->to = hwm), NACK, LOG_GONE records: 0 added, 1 full. */
+int apsmd_wire_add_range(struct apsmd_wbuf *w, const struct apsmd_range *r);
+enum apsmd_verdict apsmd_wire_ranges(const uint8_t *body, size_t blen,
+				     uint8_t type, unsigned int count,
+				     struct apsmd_range *r, unsigned int max,
+				     unsigned int *n);
 /* INSTANCE (after the prefix, see apsmd_wire_raw): 0 added, 1 full. */
 int apsmd_wire_add_inst(struct apsmd_wbuf *w, const struct apsmd_inst *r);
 /* Append n raw body bytes (no count change): 0, or 1 if they do not fit. */
@@ -150,32 +197,17 @@ enum apsmd_verdict apsmd_wire_verify(const uint8_t *b, size_t len,
 				     const uint8_t key[APSMD_KEY_BYTES],
 				     struct apsmd_hdr *h, const uint8_t **body,
 				     size_t *blen);
-/* Decode a BATCH body (count entries, at most max) into f, *n entries. */
-enum apsmd_verdict apsmd_wire_flows(const uint8_t *body, size_t blen,
-				    unsigned int count, struct apsmd_flow *f,
-				    unsigned int max, unsigned int *n);
 /* Decode an INSTANCE body. */
 enum apsmd_verdict apsmd_wire_insts(const uint8_t *body, size_t blen,
 				    unsigned int count, uint32_t *gen,
 				    uint16_t *total, struct apsmd_inst *r,
 				    unsigned int max, unsigned int *n);
 
-/* Compat: verify + decode a BATCH datagram. */
-enum apsmd_verdict apsmd_wire_open(const uint8_t *b, size_t len,
-				   const uint8_t key[APSMD_KEY_BYTES],
-				   struct apsmd_hdr *h, struct apsmd_flow *f,
-				   unsigned int max, unsigned int *n);
-
 /* Stable hashes (same on every node): of the flow key only (family,
- * proto, addresses, ports: picks the digest bucket and the tombstone
- * slot), and of the whole entry (key, dir, spi, path, origin, version).
+ * proto, addresses, ports: the tombstone key), and of the whole entry (key, dir, spi, path, origin, version).
  */
 uint64_t apsmd_flow_keyhash(const struct apsmd_flow *f);
 uint64_t apsmd_flow_hash(const struct apsmd_flow *f);
-static inline unsigned int apsmd_bucket(const struct apsmd_flow *f)
-{
-	return apsmd_flow_keyhash(f) % APSMD_BUCKETS;
-}
 /* Order of versions (kernel's rule): newer, tie: higher origin. */
 static inline bool apsmd_newer(uint64_t va, uint32_t oa, uint64_t vb,
 			       uint32_t ob)

@@ -19,6 +19,8 @@ const uint8_t nl_flow_kind[APSM_FLOW_A_MAX + 1] = {
 	[APSM_FLOW_A_AGE_MS] = NLK_U64,
 	[APSM_FLOW_A_PACKETS] = NLK_U64,
 	[APSM_FLOW_A_OP] = NLK_U8,
+	[APSM_FLOW_A_SEQ] = NLK_U64,	/* change feed, "rds" multicast */
+	[APSM_FLOW_A_CAUSE] = NLK_U8,	/* enum apsm_rds_cause */
 };
 
 int for_each_flow(const struct nlmsghdr *nlh, nl_flow_cb cb, void *arg)

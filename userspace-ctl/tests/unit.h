@@ -35,5 +35,7 @@ void test_json(void);
 void test_apsmd_wire(void);
 void test_nlerr(void);
 void test_flow(void);
+void test_olog(void);
+void test_tomb(void);
 
 #endif /* APSMCTL_UNIT_H */

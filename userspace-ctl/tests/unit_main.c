@@ -14,6 +14,8 @@ int main(void)
 	test_apsmd_wire();
 	test_nlerr();
 	test_flow();
+	test_olog();
+	test_tomb();
 	printf("%u passed, %u failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }
