@@ -225,24 +225,40 @@ static void change(const struct apsmd_flow *f, uint8_t op, uint8_t cause)
 		arm(1);		/* the event loop delivers it */
 }
 
+/* Hand the pending changes up. The callbacks may cause new changes (or
+ * call apsmd_kern_feed_poll again): those queue in a fresh buffer and go
+ * up in the next round.
+ */
 static void deliver(void)
 {
-	size_t i, n;
+	static struct apsmd_change *spare;
+	static size_t capspare;
+	struct apsmd_change *b = pend;
+	size_t nb = npend, cb = cappend, i = 0, n;
 
-	if (npend > feed_size) {	/* the window overflowed */
-		size_t lost = npend - feed_size;
-
-		st.behind++;
-		st.behind_lost += lost;
-		ops->behind(pend[0].seq, pend[lost - 1].seq);
-		memmove(pend, pend + lost, (npend - lost) * sizeof(*pend));
-		npend -= lost;
-	}
-	for (i = 0; i < npend; i += n) {
-		n = npend - i < DELIVER_MAX ? npend - i : DELIVER_MAX;
-		ops->changes(pend + i, n);
-	}
+	if (!nb)
+		return;
+	pend = spare;
+	cappend = capspare;
 	npend = 0;
+	spare = NULL;
+	capspare = 0;
+	if (nb > feed_size) {	/* the window overflowed */
+		i = nb - feed_size;
+		st.behind++;
+		st.behind_lost += i;
+		ops->behind(b[0].seq, b[i - 1].seq);
+	}
+	for (; i < nb; i += n) {
+		n = nb - i < DELIVER_MAX ? nb - i : DELIVER_MAX;
+		ops->changes(b + i, n);
+	}
+	if (!spare) {		/* keep the larger buffer for next time */
+		spare = b;
+		capspare = cb;
+	} else {
+		free(b);
+	}
 }
 
 /* ------------------------------------------------------------ state */
@@ -733,6 +749,12 @@ int apsmd_kern_peer_repl(uint32_t id, const struct kern_repl *r)
 	(void)r;
 	st.peer_repl++;
 	return 0;
+}
+
+/* Changes go up from the event loop anyway; this delivers them now. */
+void apsmd_kern_feed_poll(void)
+{
+	deliver();
 }
 
 void apsmd_kern_close(void)
