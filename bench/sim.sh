@@ -23,6 +23,8 @@
 #              creation (default 10)
 #   -w WAIT    seconds to wait for convergence after the load (default 60)
 #   -o FILE    JSON result (default bench/results/sim-DATE.json)
+#   -k         keep the work directory (configs, logs, state and stats
+#              files of every node) and say where
 #   -l         loopback: no namespaces, node i on 127.77.0.i (also the
 #              fallback when namespaces cannot be made); the wire counters
 #              are then those of lo (everything on the host's loopback)
@@ -37,8 +39,8 @@ SIM=$R/userspace-ctl/apsmd/apsmd-sim
 AN=$R/bench/sim.py
 PY=/usr/bin/python3
 sizes="3 8 32 128"
-rate=1000 secs=10 del=10 wait_s=60 out="" mode=netns
-while getopts n:r:s:d:w:o:lh opt; do
+rate=1000 secs=10 del=10 wait_s=60 out="" mode=netns keep=0
+while getopts n:r:s:d:w:o:klh opt; do
 	case $opt in
 	n) sizes=$OPTARG ;;
 	r) rate=$OPTARG ;;
@@ -46,6 +48,7 @@ while getopts n:r:s:d:w:o:lh opt; do
 	d) del=$OPTARG ;;
 	w) wait_s=$OPTARG ;;
 	o) out=$OPTARG ;;
+	k) keep=1 ;;
 	l) mode=loopback ;;
 	*) sed -n '2,/^# Runs on/p' "$0" >&2; exit 2 ;;
 	esac
@@ -57,7 +60,11 @@ done
 [ -n "$out" ] || out=$R/bench/results/sim-$(date -u +%Y%m%dT%H%M%SZ).json
 mkdir -p "$(dirname "$out")"
 top=$(mktemp -d /tmp/apsm-sim.XXXXXX)
-on_exit rm -rf "$top"
+if [ "$keep" = 1 ]; then
+	echo "work directory (kept): $top"
+else
+	on_exit rm -rf "$top"
+fi
 tag=$(($$ % 100000))
 port=7946
 if [ "$mode" = netns ] && ! { ip netns add "apsmsim$tag-probe" 2>/dev/null &&
