@@ -23,6 +23,7 @@ struct apsm_peers;
 struct apsm_policy_table;
 struct apsm_ports;
 struct apsm_rds;
+struct apsm_feed;
 struct apsm_rds_notify;
 struct apsm_services;
 struct apsm_stats;
@@ -59,6 +60,7 @@ struct apsm_net {
 	struct apsm_policy_table __rcu *policy;	/* cfg/policy.h */
 	/* flow (flow/rds_net.c) */
 	struct apsm_rds *rds;			/* flow/rds.h: flow table */
+	struct apsm_feed *feed;			/* flow/feed.h: its changes */
 	/* dp (dp/dp_net.c) */
 	struct apsm_holdq *holdq;		/* dp/holdq.h */
 	/* nl (nl/rds_notify.c): batched "rds" multicast, NULL once the

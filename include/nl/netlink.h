@@ -120,6 +120,15 @@ int apsm_nl_flow_del(struct sk_buff *skb, struct genl_info *info);
 int apsm_nl_flow_flush(struct sk_buff *skb, struct genl_info *info);
 int apsm_nl_flow_install(struct sk_buff *skb, struct genl_info *info);
 int apsm_nl_stats_get(struct sk_buff *skb, struct genl_info *info);
+int apsm_nl_flow_changes_start(struct netlink_callback *cb);
+int apsm_nl_flow_changes_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int apsm_nl_flow_changes_done(struct netlink_callback *cb);
+
+/* One change of the feed as an APSM_A_FLOW nest: the flow, OP, SEQ and
+ * CAUSE (src/nl/nl_feed.c). 0 or -EMSGSIZE (nothing added).
+ */
+struct apsm_feed_change;
+int apsm_nl_change_fill(struct sk_buff *skb, const struct apsm_feed_change *c);
 
 /* One APSM_A_FLOW nest for @f (src/nl_flow.c); with @e also AGE_MS and
  * PACKETS, with a nonzero @op also OP. 0 or -EMSGSIZE.

@@ -13,6 +13,7 @@
 
 #include "cfg/instance.h"
 #include "core/netns.h"
+#include "flow/feed.h"
 #include "flow/rds.h"
 #include "core/stats.h"
 
@@ -30,6 +31,7 @@
 
 struct apsm_rds_net {
 	struct apsm_rds rds;
+	struct apsm_feed feed;		/* every change of rds, by seq */
 	struct apsm_net *an;
 	struct delayed_work gc_work;
 };
@@ -75,6 +77,10 @@ static void apsm_rds_net_added(struct apsm_rds *rds,
 	struct apsm_rds_sub *sub;
 
 	apsm_rds_flows_add(rn->an, e, 1);
+	/* Recorded before the subscribers hear of it (the "rds" multicast
+	 * sends from the feed).
+	 */
+	apsm_feed_added(&rn->feed, e, why);
 	rcu_read_lock();
 	list_for_each_entry_rcu(sub, &apsm_rds_subs, node)
 		if (sub->added)
@@ -90,6 +96,7 @@ static void apsm_rds_net_removed(struct apsm_rds *rds,
 	struct apsm_rds_sub *sub;
 
 	apsm_rds_flows_add(rn->an, e, -1);
+	apsm_feed_removed(&rn->feed, e, why);
 	rcu_read_lock();
 	list_for_each_entry_rcu(sub, &apsm_rds_subs, node)
 		if (sub->removed)
@@ -134,18 +141,24 @@ static int __net_init apsm_rds_pernet_init(struct net *net)
 	rn = kzalloc(sizeof(*rn), GFP_KERNEL);
 	if (!rn)
 		return -ENOMEM;
-	ret = apsm_rds_init(&rn->rds, an->rds_max);
+	ret = apsm_feed_init(&rn->feed, APSM_FEED_SIZE_DEFAULT);
 	if (ret)
 		goto err_free;
+	ret = apsm_rds_init(&rn->rds, an->rds_max);
+	if (ret)
+		goto err_feed;
 	rn->an = an;
 	rn->rds.stats = an->stats;
 	rn->rds.hooks = &apsm_rds_net_hooks;
 	INIT_DELAYED_WORK(&rn->gc_work, apsm_rds_gc_work);
 	an->rds = &rn->rds;
+	an->feed = &rn->feed;
 	queue_delayed_work(system_power_efficient_wq, &rn->gc_work,
 			   APSM_RDS_GC_IDLE);
 	return 0;
 
+err_feed:
+	apsm_feed_destroy(&rn->feed);
 err_free:
 	kfree(rn);
 	return ret;
@@ -167,6 +180,8 @@ static void __net_exit apsm_rds_pernet_exit(struct net *net)
 	rn->rds.hooks = NULL;
 	apsm_rds_destroy(&rn->rds);
 	an->rds = NULL;
+	an->feed = NULL;
+	apsm_feed_destroy(&rn->feed);
 	kfree(rn);
 }
 

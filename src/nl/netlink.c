@@ -21,6 +21,14 @@ static const struct nla_policy apsm_policy[APSM_A_MAX + 1] = {
 	[APSM_A_POLICY] = NLA_POLICY_NESTED(apsm_policy_policy),
 	[APSM_A_FLOW] = NLA_POLICY_NESTED(apsm_flow_policy),
 	[APSM_A_STATS] = NLA_POLICY_NESTED(apsm_stats_policy),
+	[APSM_A_FEED_CURSOR] = { .type = NLA_U64 },
+	[APSM_A_FEED_LIMIT] = { .type = NLA_U32 },
+	[APSM_A_FEED_FIRST] = { .type = NLA_REJECT,
+				.reject_message = "read-only attribute" },
+	[APSM_A_FEED_NEXT] = { .type = NLA_REJECT,
+			       .reject_message = "read-only attribute" },
+	[APSM_A_FEED_BEHIND] = { .type = NLA_REJECT,
+				 .reject_message = "read-only attribute" },
 };
 
 static const struct genl_ops apsm_genl_ops[] = {
@@ -158,6 +166,12 @@ static const struct genl_ops apsm_genl_ops[] = {
 	{
 		.cmd = APSM_CMD_STATS_GET,
 		.doit = apsm_nl_stats_get,
+	},
+	{
+		.cmd = APSM_CMD_FLOW_CHANGES,
+		.start = apsm_nl_flow_changes_start,
+		.dumpit = apsm_nl_flow_changes_dump,
+		.done = apsm_nl_flow_changes_done,
 	},
 };
 

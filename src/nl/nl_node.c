@@ -10,6 +10,7 @@
 #include "cfg/instance.h"
 #include "cfg/peer.h"
 #include "core/netns.h"
+#include "flow/feed.h"
 #include "flow/rds.h"
 
 /* Timeouts: 1 s .. 7 days. (The policy's own min/max are s16.) */
@@ -36,6 +37,11 @@ static struct netlink_range_validation apsm_hold_max_range = {
 static struct netlink_range_validation apsm_hold_flow_max_range = {
 	.min = 1,
 	.max = APSM_HOLD_FLOW_MAX_LIMIT,
+};
+
+static struct netlink_range_validation apsm_feed_size_range = {
+	.min = APSM_FEED_SIZE_MIN,
+	.max = APSM_FEED_SIZE_MAX,
 };
 
 const struct nla_policy apsm_node_policy[APSM_NODE_A_MAX + 1] = {
@@ -65,6 +71,8 @@ const struct nla_policy apsm_node_policy[APSM_NODE_A_MAX + 1] = {
 				     .reject_message = "read-only attribute" },
 	[APSM_NODE_A_PEERDOWN] = NLA_POLICY_RANGE(NLA_U8, APSM_PEERDOWN_DROP,
 						  APSM_PEERDOWN_REPIN),
+	[APSM_NODE_A_FEED_SIZE] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							&apsm_feed_size_range),
 };
 
 static int apsm_node_fill(struct sk_buff *skb, struct apsm_net *an)
@@ -89,7 +97,8 @@ static int apsm_node_fill(struct sk_buff *skb, struct apsm_net *an)
 	    nla_put_u32(skb, APSM_NODE_A_HOLD_FLOW_MAX, an->hold_flow_max) ||
 	    nla_put_u8(skb, APSM_NODE_A_HOLD_EXPIRE, an->hold_expire) ||
 	    nla_put_u32(skb, APSM_NODE_A_HOLD_COUNT, apsm_holdq_count(an)) ||
-	    nla_put_u8(skb, APSM_NODE_A_PEERDOWN, an->peerdown)) {
+	    nla_put_u8(skb, APSM_NODE_A_PEERDOWN, an->peerdown) ||
+	    nla_put_u32(skb, APSM_NODE_A_FEED_SIZE, apsm_feed_size(an->feed))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -149,6 +158,13 @@ int apsm_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 
+	if (tb[APSM_NODE_A_FEED_SIZE] &&
+	    !is_power_of_2(nla_get_u32(tb[APSM_NODE_A_FEED_SIZE]))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[APSM_NODE_A_FEED_SIZE],
+				    "feed size must be a power of two");
+		return -EINVAL;
+	}
+
 	mutex_lock(&an->conf_lock);
 	if (tb[APSM_NODE_A_ID] &&
 	    nla_get_u32(tb[APSM_NODE_A_ID]) != an->node_id) {
@@ -159,6 +175,18 @@ int apsm_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 		      apsm_peers_check_node_id(an, id, info->extack);
 		if (ret) {
 			NL_SET_BAD_ATTR(info->extack, tb[APSM_NODE_A_ID]);
+			mutex_unlock(&an->conf_lock);
+			return ret;
+		}
+	}
+	/* First: the one change that can fail for want of memory. */
+	if (tb[APSM_NODE_A_FEED_SIZE]) {
+		ret = apsm_feed_resize(an->feed,
+				       nla_get_u32(tb[APSM_NODE_A_FEED_SIZE]));
+		if (ret) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[APSM_NODE_A_FEED_SIZE],
+					    "no memory for a feed of that size");
 			mutex_unlock(&an->conf_lock);
 			return ret;
 		}

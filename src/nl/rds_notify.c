@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * RDS change notifications: a bounded per-netns ring of flow copies,
- * drained by a work item into batched APSM_CMD_RDS_NOTIFY multicasts on
- * the "rds" group. See include/nl/rds_notify.h for what is counted when.
- * The ring of a netns is filled by an RDS subscriber (flow/rds.h).
+ * RDS change notifications: a work item per netns that reads the change
+ * feed from its own cursor and multicasts batched APSM_CMD_RDS_NOTIFY
+ * messages on the "rds" group. See include/nl/rds_notify.h for what is
+ * sent, skipped and counted when.
  */
 #include <linux/slab.h>
 #include <net/genetlink.h>
@@ -12,25 +12,33 @@
 
 #include "core/netns.h"
 #include "core/stats.h"
+#include "flow/feed.h"
 #include "flow/rds.h"
 #include "nl/netlink.h"
 #include "nl/rds_notify.h"
 
-/* Messages one run of the work sends before it makes way for others. */
+/* Messages one run of the work sends, and feed batches it looks at,
+ * before it makes way for others.
+ */
 #define APSM_RDS_NOTIFY_MSGS_PER_RUN	64
+#define APSM_RDS_NOTIFY_BATCHES_PER_RUN	256
 
 static void apsm_rds_notify_work(struct work_struct *work);
 
 static int apsm_rds_notify_init(struct apsm_rds_notify *q, struct net *net,
-				struct apsm_stats __percpu *stats)
+				struct apsm_net *an)
 {
+	u64 first;
+
 	memset(q, 0, sizeof(*q));
 	spin_lock_init(&q->lock);
 	q->net = net;
-	q->stats = stats;
-	q->ring = kvcalloc(APSM_RDS_NOTIFY_QLEN, sizeof(*q->ring), GFP_KERNEL);
-	if (!q->ring)
+	q->stats = an->stats;
+	q->feed = an->feed;
+	q->buf = kcalloc(APSM_FEED_READ_BATCH, sizeof(*q->buf), GFP_KERNEL);
+	if (!q->buf)
 		return -ENOMEM;
+	apsm_feed_bounds(q->feed, &first, &q->cursor);
 	INIT_WORK(&q->work, apsm_rds_notify_work);
 	return 0;
 }
@@ -40,67 +48,24 @@ static void apsm_rds_notify_lost(struct apsm_rds_notify *q, u64 n)
 	apsm_stats_count(q->stats, APSM_STATS_A_RDS_NOTIFY_FAIL, n);
 }
 
-static void apsm_rds_notify_record(struct apsm_rds_notify *q,
-				   const struct apsm_rds_flow *f, u8 op)
+/* Queued under the lock, so that exit (dead, then cancel) cannot miss it. */
+static void apsm_rds_notify_kick(struct apsm_rds_notify *q)
 {
-	struct apsm_rds_note *n;
 	unsigned long flags;
 
-	if (!genl_has_listeners(&apsm_genl_family, q->net,
-				APSM_MCGRP_RDS_IDX))
-		return;
-
 	spin_lock_irqsave(&q->lock, flags);
-	if (q->dead) {
-		spin_unlock_irqrestore(&q->lock, flags);
-		return;
-	}
-	if (q->len == APSM_RDS_NOTIFY_QLEN) {
-		/* The work tells the subscribers (it is pending: the ring
-		 * is full).
-		 */
-		q->overflow = true;
-		spin_unlock_irqrestore(&q->lock, flags);
-		apsm_rds_notify_lost(q, 1);
-		return;
-	}
-	n = &q->ring[(q->head + q->len) % APSM_RDS_NOTIFY_QLEN];
-	n->f = *f;
-	n->op = op;
-	q->len++;
-	/* Under the lock, so exit (dead, then cancel) cannot miss it. */
-	queue_work(system_wq, &q->work);
+	if (!q->dead)
+		queue_work(system_wq, &q->work);
 	spin_unlock_irqrestore(&q->lock, flags);
 }
 
 /* Make every subscriber's next receive fail with ENOBUFS, as if its
- * socket had overrun: it knows it missed updates and resyncs from a dump.
+ * socket had overrun: it knows it missed updates and resyncs.
  */
 static void apsm_rds_notify_overrun(struct apsm_rds_notify *q)
 {
 	genl_set_err(&apsm_genl_family, q->net, 0, APSM_MCGRP_RDS_IDX,
 		     -ENOBUFS);
-}
-
-static bool apsm_rds_notify_pop(struct apsm_rds_notify *q,
-				struct apsm_rds_note *out, bool *overflow)
-{
-	unsigned long flags;
-	bool ok = false;
-
-	spin_lock_irqsave(&q->lock, flags);
-	if (q->overflow) {
-		q->overflow = false;
-		*overflow = true;
-	}
-	if (q->len) {
-		*out = q->ring[q->head];
-		q->head = (q->head + 1) % APSM_RDS_NOTIFY_QLEN;
-		q->len--;
-		ok = true;
-	}
-	spin_unlock_irqrestore(&q->lock, flags);
-	return ok;
 }
 
 static struct sk_buff *apsm_rds_notify_msg(void **hdr)
@@ -133,51 +98,75 @@ static void apsm_rds_notify_send(struct apsm_rds_notify *q,
 		apsm_rds_notify_lost(q, flows);
 }
 
-/* Come back later if the ring still holds notes: queued again under the
- * lock, so that it cannot race with exit.
- */
-static void apsm_rds_notify_again(struct apsm_rds_notify *q)
+/* What goes out: the changes this node made. */
+static bool apsm_rds_notify_local(u8 cause)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&q->lock, flags);
-	if (!q->dead && q->len)
-		queue_work(system_wq, &q->work);
-	spin_unlock_irqrestore(&q->lock, flags);
+	switch (cause) {
+	case APSM_RDS_INSERT:
+	case APSM_RDS_DELETE:
+	case APSM_RDS_FLUSH:
+	case APSM_RDS_EXPIRE:
+		return true;
+	default:
+		/* A peer's install or delete: the peer announced it. */
+		return false;
+	}
 }
 
 static void apsm_rds_notify_work(struct work_struct *work)
 {
 	struct apsm_rds_notify *q = container_of(work, struct apsm_rds_notify,
 						 work);
+	unsigned int flows = 0, msgs = 0, batches = 0, i, n;
 	struct sk_buff *skb = NULL;
-	struct apsm_rds_note n;
-	unsigned int flows = 0, msgs = 0;
 	bool overflow = false;
+	const struct apsm_feed_change *c;
+	u64 first, next;
 	void *hdr = NULL;
 
-	/* A bounded number of messages per run: a busy node's stream of
-	 * notes must not hog the shared workqueue.
+	if (!genl_has_listeners(&apsm_genl_family, q->net,
+				APSM_MCGRP_RDS_IDX)) {
+		apsm_feed_bounds(q->feed, &first, &q->cursor);
+		return;
+	}
+	/* Bounded work per run: a busy node's stream of changes must not
+	 * hog the shared workqueue.
 	 */
 	while (msgs < APSM_RDS_NOTIFY_MSGS_PER_RUN &&
-	       apsm_rds_notify_pop(q, &n, &overflow)) {
-		if (skb && !apsm_nl_flow_fill(skb, &n.f, NULL, n.op)) {
-			flows++;
-			continue;
-		}
-		if (skb) {
-			/* Message full: send it; @n starts the next one. */
-			apsm_rds_notify_send(q, skb, hdr, flows);
-			msgs++;
-		}
-		flows = 0;
-		skb = apsm_rds_notify_msg(&hdr);
-		if (!skb || apsm_nl_flow_fill(skb, &n.f, NULL, n.op)) {
-			apsm_rds_notify_lost(q, 1);
+	       batches++ < APSM_RDS_NOTIFY_BATCHES_PER_RUN) {
+		n = apsm_feed_read(q->feed, q->cursor, U64_MAX, q->buf,
+				   APSM_FEED_READ_BATCH, &first, &next);
+		if (q->cursor < first) {
+			/* The feed overtook us: those changes are gone. */
+			apsm_rds_notify_lost(q, first - q->cursor);
 			overflow = true;
-			continue;
+			q->cursor = first;
 		}
-		flows = 1;
+		if (!n)
+			break;
+		q->cursor = q->buf[n - 1].seq + 1;
+		for (i = 0; i < n; i++) {
+			c = &q->buf[i];
+			if (!apsm_rds_notify_local(c->cause))
+				continue;
+			if (skb && !apsm_nl_change_fill(skb, c)) {
+				flows++;
+				continue;
+			}
+			if (skb) {
+				/* Message full: send it; @c starts the next. */
+				apsm_rds_notify_send(q, skb, hdr, flows);
+				msgs++;
+			}
+			flows = 0;
+			skb = apsm_rds_notify_msg(&hdr);
+			if (!skb || apsm_nl_change_fill(skb, c)) {
+				apsm_rds_notify_lost(q, 1);
+				overflow = true;
+				continue;
+			}
+			flows = 1;
+		}
 	}
 	if (skb) {
 		if (flows)
@@ -187,57 +176,38 @@ static void apsm_rds_notify_work(struct work_struct *work)
 	}
 	if (overflow)
 		apsm_rds_notify_overrun(q);
-	apsm_rds_notify_again(q);
+	/* More to send: come back. */
+	apsm_feed_bounds(q->feed, &first, &next);
+	if (q->cursor < next)
+		apsm_rds_notify_kick(q);
 }
 
 static void apsm_rds_notify_exit(struct apsm_rds_notify *q)
 {
 	spin_lock_irq(&q->lock);
 	q->dead = true;
-	q->len = 0;
 	spin_unlock_irq(&q->lock);
 	cancel_work_sync(&q->work);
-	kvfree(q->ring);
-	q->ring = NULL;
+	kfree(q->buf);
+	q->buf = NULL;
 }
 
-/* The subscriber: only what this node created goes out (what peers
- * installed came from them; re-sending it would echo around the cluster),
- * and only the removals nobody else announced.
+/* The subscriber: the feed has the change already (rds_net.c records it
+ * before telling the subscribers); kick the work for what goes out.
  */
-static void apsm_rds_notify_added(struct apsm_net *an,
-				  const struct apsm_rds_entry *e,
-				  enum apsm_rds_cause why)
-{
-	struct apsm_rds_notify *q = rcu_dereference(an->rds_notify);
-
-	if (q && why == APSM_RDS_INSERT)
-		apsm_rds_notify_record(q, &e->f, APSM_RDS_OP_NEW);
-}
-
-static void apsm_rds_notify_removed(struct apsm_net *an,
+static void apsm_rds_notify_changed(struct apsm_net *an,
 				    const struct apsm_rds_entry *e,
 				    enum apsm_rds_cause why)
 {
 	struct apsm_rds_notify *q = rcu_dereference(an->rds_notify);
 
-	if (!q)
-		return;
-	switch (why) {
-	case APSM_RDS_DELETE:
-	case APSM_RDS_FLUSH:
-	case APSM_RDS_EXPIRE:
-		apsm_rds_notify_record(q, &e->f, APSM_RDS_OP_DEL);
-		break;
-	default:
-		/* A peer's replacement or delete: the peer announced it. */
-		break;
-	}
+	if (q && apsm_rds_notify_local(why))
+		apsm_rds_notify_kick(q);
 }
 
 static struct apsm_rds_sub apsm_rds_notify_sub = {
-	.added = apsm_rds_notify_added,
-	.removed = apsm_rds_notify_removed,
+	.added = apsm_rds_notify_changed,
+	.removed = apsm_rds_notify_changed,
 };
 
 static unsigned int apsm_rds_notify_id __read_mostly;
@@ -248,7 +218,7 @@ static int __net_init apsm_rds_notify_pernet_init(struct net *net)
 	struct apsm_net *an = apsm_net(net);
 	int ret;
 
-	ret = apsm_rds_notify_init(q, net, an->stats);
+	ret = apsm_rds_notify_init(q, net, an);
 	if (ret)
 		return ret;
 	rcu_assign_pointer(an->rds_notify, q);
@@ -256,7 +226,7 @@ static int __net_init apsm_rds_notify_pernet_init(struct net *net)
 }
 
 /* Unpublish first: the netns core waits for a grace period between
- * pre_exit and exit, so no subscriber call still holds the ring then.
+ * pre_exit and exit, so no subscriber call still holds the notifier then.
  */
 static void __net_exit apsm_rds_notify_pernet_pre_exit(struct net *net)
 {
@@ -289,8 +259,8 @@ int apsm_rds_notify_net_init(void)
 
 void apsm_rds_notify_net_exit(void)
 {
-	/* Stop recording, then stop every netns's work: after this
-	 * nothing multicasts on the "rds" group.
+	/* Stop kicking, then stop every netns's work: after this nothing
+	 * multicasts on the "rds" group.
 	 */
 	apsm_rds_unsubscribe(&apsm_rds_notify_sub);
 	unregister_pernet_subsys(&apsm_rds_notify_net_ops);

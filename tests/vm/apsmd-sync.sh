@@ -15,6 +15,7 @@
 #  - a ping through the chain on n0 creates a forward and a learned return
 #    entry there, and both reach n1 and n2 with the same key, dir, spi,
 #    path, origin and version (kernel -> rds group -> UDP -> FLOW_INSTALL);
+#  - an operator's delete on n1 of n0's entry is deleted on n0 and n2;
 #  - a well-formed datagram MACed with a wrong key changes nothing and is
 #    counted (auth_fail); a captured genuine datagram sent again changes
 #    nothing and is counted (replay);
@@ -117,6 +118,18 @@ wait_until 5 counted || fail "forged/replayed datagrams not counted: $(cat "$wor
 flows 1 >"$work/f1.after"
 cmp -s "$work/f1.before" "$work/f1.after" || fail "forged/replayed datagrams changed n1's RDS"
 log "forged and replayed datagrams rejected and counted: $(cat "$work/apsmd1.json")"
+
+# ------------------------------------------------------------- delete on a non-origin node
+# n1's operator deletes n0's forward entry: a delete is a write (version
+# + 1 of the entry) and wins on every node, its origin included
+read -r _ proto src sport dst dport _ < <(grep "^forward " "$work/f0")
+pp "$CTL" -n "${NS[1]}" flow del proto "$proto" src "$src" sport "$sport" dst "$dst" dport "$dport"
+no_fwd() { ! flows "$1" | grep -q "^forward "; }
+for i in 0 2; do
+	wait_until 5 no_fwd "$i" || { flows "$i" >&2; fail "node $i kept the entry n1's operator deleted"; }
+done
+flows 0 | grep -q "^return " || fail "n0 lost the return entry too"
+log "a delete on a non-origin node reached every node"
 
 # ------------------------------------------------------------- deletes
 pp "$CTL" -n "$N0" flow flush

@@ -143,7 +143,7 @@ out -j node show | chk obj '{"id":7,"rds_max":5000,"rds_count":0,"policy_max":30
 	"hold_ms":80,"hold_max":500,"hold_flow_max":8,"hold_expire":"drop","peerdown":"repin"}'
 gen=$(out -j node show | jget id 7 generation)
 assert_eq "$(out node show)" \
-	"id 7 rds-max 5000 rds-count 0 policy-max 300 timeout-tcp 100 timeout-udp 20 timeout-other 5 generation $gen hold-ms 80 hold-max 500 hold-flow-max 8 hold-expire drop hold-count 0 peerdown repin" \
+	"id 7 rds-max 5000 rds-count 0 policy-max 300 timeout-tcp 100 timeout-udp 20 timeout-other 5 generation $gen hold-ms 80 hold-max 500 hold-flow-max 8 hold-expire drop hold-count 0 peerdown repin feed-size 65536" \
 	"node show"
 # One attribute changes, the others keep their values; generation bumps.
 ctl node set rds-max 6000

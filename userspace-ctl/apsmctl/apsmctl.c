@@ -36,7 +36,7 @@ struct ctl_cmd {
 
 static const struct ctl_cmd cmds[] = {
 	{ "node", "set", cmd_node_set,
-	  "set [id ID] [rds-max N] [policy-max N] [timeout-tcp SECS] [timeout-udp SECS] [timeout-other SECS] [hold-ms MS] [hold-max N] [hold-flow-max N] [hold-expire pass|drop] [peerdown drop|repin]" },
+	  "set [id ID] [rds-max N] [policy-max N] [timeout-tcp SECS] [timeout-udp SECS] [timeout-other SECS] [hold-ms MS] [hold-max N] [hold-flow-max N] [hold-expire pass|drop] [peerdown drop|repin] [feed-size N]" },
 	{ "node", "show", cmd_node_show, "show" },
 	{ "peer", "add", cmd_peer_add, "add id ID dev DEV lladdr MAC" },
 	{ "peer", "del", cmd_peer_del, "del id ID" },
@@ -69,6 +69,7 @@ static const struct ctl_cmd cmds[] = {
 	{ "flow", "del", cmd_flow_del,
 	  "del proto P src ADDR [sport PORT] dst ADDR [dport PORT]" },
 	{ "flow", "flush", cmd_flow_flush, "flush" },
+	{ "flow", "changes", cmd_flow_changes, "changes [from SEQ] [limit N]" },
 	{ "flow", "install", cmd_flow_install,
 	  "install dir forward|return proto P src ADDR sport PORT dst ADDR dport PORT spi N path ID[,ID...] origin NODE version V" },
 	{ "stats", "show", cmd_stats_show, "show" },

@@ -108,6 +108,7 @@ int cmd_policy_del(int argc, char **argv);
 int cmd_policy_show(int argc, char **argv);
 int cmd_flow_show(int argc, char **argv);
 int cmd_flow_get(int argc, char **argv);
+int cmd_flow_changes(int argc, char **argv);
 int cmd_flow_del(int argc, char **argv);
 int cmd_flow_flush(int argc, char **argv);
 int cmd_flow_install(int argc, char **argv);

@@ -21,6 +21,7 @@ static const uint8_t node_kind[APSM_NODE_A_MAX + 1] = {
 	[APSM_NODE_A_HOLD_EXPIRE] = NLK_U8,
 	[APSM_NODE_A_HOLD_COUNT] = NLK_U32,
 	[APSM_NODE_A_PEERDOWN] = NLK_U8,
+	[APSM_NODE_A_FEED_SIZE] = NLK_U32,
 };
 
 static const char *const hold_expire_names[] = { "pass", "drop", NULL };
@@ -39,7 +40,7 @@ static const char *node_choice(const char *const *names, unsigned int n,
 
 enum { N_ID, N_RDS_MAX, N_POLICY_MAX, N_TCP, N_UDP, N_OTHER,
        N_HOLD_MS, N_HOLD_MAX, N_HOLD_FLOW_MAX, N_HOLD_EXPIRE, N_PEERDOWN,
-       N_MAX };
+       N_FEED_SIZE, N_MAX };
 
 static const struct arg_spec node_set_spec[N_MAX] = {
 	[N_ID] = ARG_RANGE("id", ARG_U32, 0, 1, UINT32_MAX),
@@ -53,6 +54,9 @@ static const struct arg_spec node_set_spec[N_MAX] = {
 	[N_HOLD_FLOW_MAX] = ARG_RANGE("hold-flow-max", ARG_U32, 0, 1, 1024),
 	[N_HOLD_EXPIRE] = ARG_CHOICES("hold-expire", 0, hold_expire_names),
 	[N_PEERDOWN] = ARG_CHOICES("peerdown", 0, peerdown_names),
+	/* the kernel also wants a power of two */
+	[N_FEED_SIZE] = ARG_RANGE("feed-size", ARG_U32, 0, APSM_FEED_SIZE_MIN,
+				  APSM_FEED_SIZE_MAX),
 };
 
 int cmd_node_set(int argc, char **argv)
@@ -69,6 +73,7 @@ int cmd_node_set(int argc, char **argv)
 		[N_HOLD_FLOW_MAX] = APSM_NODE_A_HOLD_FLOW_MAX,
 		[N_HOLD_EXPIRE] = APSM_NODE_A_HOLD_EXPIRE,
 		[N_PEERDOWN] = APSM_NODE_A_PEERDOWN,
+		[N_FEED_SIZE] = APSM_NODE_A_FEED_SIZE,
 	};
 	struct arg_val v[N_MAX];
 	struct nlmsghdr *nlh;
@@ -81,7 +86,7 @@ int cmd_node_set(int argc, char **argv)
 	for (i = 0; i < N_MAX; i++)
 		any |= v[i].set;
 	if (!any) {
-		ctl_seterr("nothing to set (id, rds-max, policy-max, timeout-tcp, timeout-udp, timeout-other, hold-ms, hold-max, hold-flow-max, hold-expire, peerdown)");
+		ctl_seterr("nothing to set (id, rds-max, policy-max, timeout-tcp, timeout-udp, timeout-other, hold-ms, hold-max, hold-flow-max, hold-expire, peerdown, feed-size)");
 		return -1;
 	}
 	if (nl_open())
@@ -147,6 +152,7 @@ void print_node(const struct nlattr *nest, struct json *j)
 		json_kv_str(j, "peerdown",
 			    node_choice(peerdown_names, 2,
 					tb[APSM_NODE_A_PEERDOWN]));
+		json_kv_u64(j, "feed_size", nl_u32(tb[APSM_NODE_A_FEED_SIZE]));
 		json_obj_close(j);
 		return;
 	}
@@ -164,6 +170,7 @@ void print_node(const struct nlattr *nest, struct json *j)
 	       node_choice(hold_expire_names, 2, tb[APSM_NODE_A_HOLD_EXPIRE]),
 	       nl_u32(tb[APSM_NODE_A_HOLD_COUNT]),
 	       node_choice(peerdown_names, 2, tb[APSM_NODE_A_PEERDOWN]));
+	printf(" feed-size %u", nl_u32(tb[APSM_NODE_A_FEED_SIZE]));
 }
 
 static int node_reply(const struct nlmsghdr *nlh, void *arg)

@@ -26,6 +26,7 @@ static const struct kw node_kw[] = {
 	{ APSM_NODE_A_HOLD_FLOW_MAX, "hold-flow-max" },
 	{ APSM_NODE_A_HOLD_EXPIRE, "hold-expire" },
 	{ APSM_NODE_A_PEERDOWN, "peerdown" },
+	{ APSM_NODE_A_FEED_SIZE, "feed-size" },
 };
 
 static const struct kw peer_kw[] = {
