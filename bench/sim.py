@@ -214,6 +214,10 @@ def row(d, n, label, idle, before, after, wait_ms):
         "coverage_pct": round(100.0 * have / want, 3) if want else None,
         "identical_nodes": max(digests.values()) if digests else 0,
         "false_peer_deaths": delta("peer_deaths"),
+        "ready_nodes": sum(1 for x in nodes(d, n, "stats")
+                           if x and x.get("Ready") == 1),
+        "min_live_peers": min((x.get("live_peers", 0) for x in
+                               nodes(d, n, "stats") if x), default=0),
         "apsmd_delta": {k: delta(k) for k in aa if delta(k) is not None},
     }
     if delta("push_bytes") and delta("repair_bytes") is not None:

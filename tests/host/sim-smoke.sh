@@ -11,13 +11,15 @@
 # three tables have the same digest (sum of entry hashes: key, dir, spi,
 # path, origin, version); (2) a delete on node 2 of one of its flows
 # reaches all: every node then holds 2999 entries, 999 of origin 2, and
-# the digests agree again.
+# the digests agree again; (3) a delete on node 3 of node 1's flow (not
+# its origin) reaches all: 2998 entries, 999 of origin 1, one digest.
 #
 #   tests/host/sim-smoke.sh
 #
 # SIM_SMOKE_BREAK=install (every peer update dropped at install) or =del
 # (the peers' deletes dropped) breaks replication in the sim only: the
-# test must then fail, at (1) or (2) respectively. SIM_SMOKE_WAIT (s,
+# test must then fail, at (1) or (2) respectively (with apsmd v1, whose
+# foreign deletes stay local, (3) fails). SIM_SMOKE_WAIT (s,
 # default 60) bounds each wait.
 set -u
 here=$(cd "$(dirname "$0")" && pwd -P)
@@ -117,6 +119,13 @@ wait_until $WAIT all $((3 * FLOWS - 1)) 2 $((FLOWS - 1)) ||
 	{ show; fail "node 2's delete of its flow 7 did not reach every node within $WAIT s"; }
 show
 log "node 2's delete reached every node: $((3 * FLOWS - 1)) entries, one digest"
+
+# (3) a delete on a node that is not the entry's origin reaches every node
+echo "del 1 9" >"$work/ctl3"
+wait_until $WAIT all $((3 * FLOWS - 2)) 1 $((FLOWS - 1)) ||
+	{ show; fail "node 3's delete of node 1's flow 9 did not reach every node within $WAIT s"; }
+show
+log "node 3's delete of node 1's flow reached every node: $((3 * FLOWS - 2)) entries, one digest"
 for i in 1 2 3; do
 	grep -q '"auth_fail":0,' "$work/stats$i.json" ||
 		fail "node $i: datagrams failed authentication: $(cat "$work/stats$i.json")"
