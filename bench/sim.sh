@@ -79,6 +79,20 @@ else
 	echo "mode: netns (one namespace per node, veths on bridge asbr$tag)"
 fi
 
+# The ARP table limits (gc_thresh*) are host-wide, not per namespace: N
+# nodes need N * (N - 1) entries (16256 at 128), past the default 1024 the
+# kernel logs "neighbor table overflow" and peers are never heard. Raised
+# for the run, restored at exit.
+neigh_raise() { # N
+	local k want=$(($1 * $1 + 1024)) cur
+	for k in 1 2 3; do
+		cur=$(sysctl -n net.ipv4.neigh.default.gc_thresh$k)
+		[ "$cur" -ge "$want" ] && continue
+		on_exit sysctl -qw "net.ipv4.neigh.default.gc_thresh$k=$cur"
+		sysctl -qw "net.ipv4.neigh.default.gc_thresh$k=$want"
+	done
+}
+
 addr() { # node i's fabric address
 	if [ "$mode" = netns ]; then
 		echo "10.77.$(($1 >> 8)).$(($1 & 255))"
@@ -107,6 +121,7 @@ run_size() {
 	on_exit teardown "$n"
 	"$SIM" genkey >"$w/key"
 	if [ "$mode" = netns ]; then
+		neigh_raise "$n"
 		ip link add "asbr$tag" type bridge || fail "cannot add a bridge"
 		ip link set "asbr$tag" up
 		for i in $(seq 1 "$n"); do
