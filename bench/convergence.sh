@@ -25,6 +25,18 @@
 # of the other nodes within the wait (120 s).
 #
 # The kprobe costs a little per entry (on all three nodes alike).
+#
+# Per run, also (bench/README.md): "miss@5s" = entries not in both other
+# nodes 5 s after the last event on node 1 (same trace clock); false peer
+# deaths (no node is stopped, so every peer_deaths is false); wire bytes
+# per update = every frame on the fabric during the run (rx of the bridge
+# ends bfab0-2: all datagrams of all three nodes, heartbeats and repairs
+# included, the RTT probes taken out) / events on node 1; repair bytes as a
+# share of push bytes (apsmd's repair_bytes / push_bytes; an apsmd without
+# them: ae_repair_sent / sent entries, said in the JSON); the fabric UDP
+# RTT of the same run (a 32-byte UDP probe every 100 ms from node 1 to an
+# echo on node 2, userspace to userspace, over the fabric). After the
+# table: one line "convergence-json: {...}" with every figure of every run.
 # shellcheck source-path=SCRIPTDIR source=../tests/lib.sh
 . "$(dirname "$0")/../tests/lib.sh"
 require_vm
@@ -95,6 +107,9 @@ for i in 0 1 2; do
 	ip netns exec "${NS[i]}" "$D" -c "$work/apsmd$i.conf" --foreground 2>"$work/apsmd$i.log" &
 	bg_pids+=($!)
 done
+# the UDP echo for the RTT probes (userspace, like apsmd)
+ip netns exec "${NS[1]}" "$PY" "$AN" udp-echo 10.0.0.2 7950 &
+bg_pids+=($!)
 for i in 0 1 2; do
 	wait_until 10 test -s "$work/stats$i.json" || fail "apsmd $i did not start: $(cat "$work/apsmd$i.log")"
 	wait_until 10 test "$("$CTL" -n "${NS[i]}" peer show | wc -l)" = 2 || fail "apsmd $i set no peers"
@@ -170,6 +185,9 @@ for run in "${runs[@]}"; do
 	idx=$((idx + 1))
 	n=$((rate * secs))
 	b1=$(count "$N1") b2=$(count "${NS[1]}") b3=$(count "${NS[2]}")
+	before=$("$PY" "$AN" snap bfab0,bfab1,bfab2 "$work"/stats{0,1,2}.json)
+	ip netns exec "$N1" "$PY" "$AN" udp-ping 10.0.0.2 7950 "$work/rtt$idx" &
+	probe=$!
 	echo >"$T/trace"
 	echo 1 >"$T/tracing_on"
 	log "run $idx: $n new flows offered at $rate/s"
@@ -183,11 +201,17 @@ for run in "${runs[@]}"; do
 	wait_stable 10 count "$N1" || true
 	wait_until 120 caught_up || log "run $idx: nodes 2/3 still behind after 120 s"
 	echo 0 >"$T/tracing_on"
+	kill "$probe"
+	wait "$probe" || true
+	after=$("$PY" "$AN" snap bfab0,bfab1,bfab2 "$work"/stats{0,1,2}.json)
+	printf '{"before":%s,"after":%s,"rtt":"%s"}\n' "$before" "$after" \
+		"$work/rtt$idx" >"$work/extra$idx.json"
 	cat "$T/trace" >"$work/trace$idx"
 	if grep -h "overrun" "$T"/per_cpu/cpu*/stats | grep -qv "overrun: 0"; then
 		log "run $idx: the trace buffer overran: figures incomplete"
 	fi
-	"$PY" "$AN" "$work/trace$idx" "$work/gen$idx.json" "$p1" "$p2" "$p3" "${rate}/s" >>"$work/table" ||
+	"$PY" "$AN" "$work/trace$idx" "$work/gen$idx.json" "$p1" "$p2" "$p3" "${rate}/s" \
+		--extra "$work/extra$idx.json" --json "$work/run$idx.json" >>"$work/table" ||
 		fail "run $idx: no figures"
 	log "run $idx: flowgen $(cat "$work/gen$idx.json")"
 done
@@ -197,6 +221,9 @@ done
 log "kernel stats node 1: $("$CTL" -n "$N1" -j stats show)"
 echo
 cat "$work/table"
+printf 'convergence-json: {"bench":"convergence","date":"%s","accel":"%s","cpus":%d,"loadavg":"%s","runs":[%s]}\n' \
+	"$(date -u +%FT%TZ)" "${APSM_VM_ACCEL:-tcg}" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+	"$(cat "$work"/run[0-9]*.json | paste -sd,)"
 # the replication counters that explain a slow run (absent ones print -)
 for i in 0 1 2; do
 	"$PY" - "$work/stats$i.json" $((i + 1)) <<'EOF'
