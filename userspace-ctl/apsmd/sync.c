@@ -478,15 +478,25 @@ void apsmd_sync_on_log_gone(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 		apsmd_ctr.bad_format++;
 		return;
 	}
+	bool origin_gone = false;
+
 	for (i = 0; i < n; i++) {
 		struct olog_rx *r = rx_get(g[i].stream, false);
 
 		apsmd_ctr.log_gone++;
+		/* Only the origin's word counts: a relay that lacks a range
+		 * may simply not have received it (under loss it has gaps
+		 * of its own); the next NACK retry asks the origin.
+		 */
+		if (g[i].stream != h->sender)
+			continue;
+		origin_gone = true;
 		if (r && g[i].epoch == r->epoch)
 			olog_rx_raise(r, g[i].epoch, g[i].to);
 	}
 	apsmd_dirty = true;
-	if (!fallback_ms || now - fallback_ms >= conf->snapshot_ms) {
+	if (origin_gone &&
+	    (!fallback_ms || now - fallback_ms >= conf->snapshot_ms)) {
 		fallback_ms = now;
 		apsmd_log("node %u no longer keeps what is missing here: "
 			  "snapshot from it", h->sender);
