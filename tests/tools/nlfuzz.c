@@ -726,9 +726,12 @@ static void gen_one(enum gen g, struct buf *b, char *desc, size_t dsize)
 					       APSM_CMD_RDS_NOTIFY };
 		uint8_t cmd = coin(40) ? bad[rn(2)] :
 			      APSM_CMD_MAX + 1 + rn(255 - APSM_CMD_MAX);
-		uint16_t obj = 1 + rn(APSM_A_MAX);
+		uint16_t obj;
 		size_t off;
 
+		do	/* an object nest (APSM_A_FEED_* are not nests) */
+			obj = 1 + rn(APSM_A_MAX);
+		while (!s_top[obj]);
 		m = msg_start(b, family, req_flags(), cmd, ++seq);
 		off = attr_start(b, obj | NLA_F_NESTED);
 		fill_nest(b, s_top[obj], false, V_MAX);

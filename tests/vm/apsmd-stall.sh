@@ -7,11 +7,11 @@
 # n0, chain c1 and a policy on n0: a ping C -> S through fw1 creates RDS
 # entries on n0 that apsmd replicates to n1 and n2. apsmd runs with short
 # timers (heartbeat 200 ms, peer timeout 1 s) and the test hook
-# APSMD_TEST_STALL=3000: SIGUSR2 makes the main loop sleep 3 s (3 x
+# APSMD_TEST_STALL=6000: SIGUSR2 makes the main loop sleep 6 s (6 x
 # PeerTimeout), as a long dump or install burst would.
 #
 # Proves:
-#  - while n0's main loop sleeps 3 s, its I/O thread keeps receiving and
+#  - while n0's main loop sleeps 6 s, its I/O thread keeps receiving and
 #    sending heartbeats: no node declares any peer dead (peer_deaths 0,
 #    no "is dead" log line on any node);
 #  - replication resumes after the stall: an entry created on n0 during
@@ -28,7 +28,7 @@ tn_apsmd_write
 for i in 0 1 2; do
 	sed -i '/^StatsFile/a HeartbeatInterval = 200ms\nPeerTimeout = 1s' "$work/apsmd$i.conf"
 done
-export APSMD_TEST_STALL=3000
+export APSMD_TEST_STALL=6000
 tn_apsmd_start
 unset APSMD_TEST_STALL
 tn_nf_setup "fw1 101 fw 0"
@@ -66,7 +66,7 @@ grep -q "test hook: stall over" "$work/apsmd0.log" &&
 	fail "the stall ended before the entries were made: cannot tell"
 wait_until 20 grep -q "test hook: stall over" "$work/apsmd0.log" ||
 	fail "n0's stall did not end: $(cat "$work/apsmd0.log")"
-log "n0's main loop stalled for 3 s while its entries were made"
+log "n0's main loop stalled for 6 s while its entries were made"
 
 # ------------------------------------------------------------- after
 same() { [ "$(flows "$1")" = "$(cat "$work/f0")" ]; }

@@ -40,7 +40,7 @@ printf '%s show\n' node peer port service instance chain policy flow >"$tmp/snap
 # snap [-n NS]: every table as JSON, minus what ticks on its own: the
 # flows' ages and packet/byte counters (IPv6 neighbour discovery).
 snap() { "$CTL" "$@" -j -b "$tmp/snap.batch" | sed -E 's/"(age_ms|[rt]x_packets|[rt]x_bytes)":[0-9]+,?//g'; }
-empty='{"id":0,"rds_max":1048576,"rds_count":0,"policy_max":4096,"timeout_tcp_ms":3600000,"timeout_udp_ms":120000,"timeout_other_ms":30000,"generation":0,"hold_ms":50,"hold_max":1024,"hold_flow_max":16,"hold_expire":"pass","hold_count":0,"peerdown":"drop"}
+empty='{"id":0,"rds_max":1048576,"rds_count":0,"policy_max":4096,"timeout_tcp_ms":3600000,"timeout_udp_ms":120000,"timeout_other_ms":30000,"generation":0,"hold_ms":50,"hold_max":1024,"hold_flow_max":16,"hold_expire":"pass","hold_count":0,"peerdown":"drop","feed_size":65536}
 []
 []
 []
