@@ -471,6 +471,7 @@ void apsmd_sync_on_log_gone(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 	struct apsmd_range g[APSMD_DGRAM_MAX / APSMD_RANGE_REC];
 	unsigned int n, i;
 	uint64_t now = apsmd_now_ms();
+	bool origin_gone = false;
 
 	(void)ps;
 	if (apsmd_wire_ranges(body, blen, APSMD_T_LOG_GONE, h->count, g,
@@ -482,10 +483,23 @@ void apsmd_sync_on_log_gone(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 		struct olog_rx *r = rx_get(g[i].stream, false);
 
 		apsmd_ctr.log_gone++;
-		if (r && g[i].epoch == r->epoch)
-			olog_rx_raise(r, g[i].epoch, g[i].to);
+		if (!r || g[i].epoch != r->epoch)
+			continue;
+		/* A relay that lacks the range (it missed it too, or it
+		 * came to it in a snapshot) is no proof that it is gone:
+		 * the next try asks another node. Only the origin's
+		 * "gone" moves the hwm past it.
+		 */
+		if (g[i].stream != h->sender) {
+			r->nack_ms = 0;		/* retry at once, elsewhere */
+			continue;
+		}
+		olog_rx_raise(r, g[i].epoch, g[i].to);
+		origin_gone = true;
 	}
 	apsmd_dirty = true;
+	if (!origin_gone)
+		return;
 	if (!fallback_ms || now - fallback_ms >= conf->snapshot_ms) {
 		fallback_ms = now;
 		apsmd_log("node %u no longer keeps what is missing here: "
@@ -568,6 +582,10 @@ void apsmd_sync_on_vector(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 		if (v[i].to > r->max) {
 			apsmd_ctr.gaps_detected++;
 			apsmd_ctr.ae_diff_buckets++;
+			/* a tail nothing else reveals: keep it open, so the
+			 * tick asks again until it is here
+			 */
+			r->max = v[i].to;
 		}
 		nack(r, h->sender, v[i].to);
 	}
@@ -598,9 +616,19 @@ void apsmd_sync_tick(uint64_t now)
 
 		if (!olog_rx_gap(r) || now - r->nack_ms < NACK_RETRY_MS)
 			continue;
-		to = r->nack_tries % 2 && r->from ? r->from : r->stream;
-		if (!apsmd_pstate(to) || !apsmd_peer_alive(apsmd_pstate(to)))
+		switch (r->nack_tries % 3) {
+		case 0:
+			to = r->stream;
+			break;
+		case 1:
 			to = r->from;
+			break;
+		default:	/* neither had it: any ready node */
+			to = apsmd_random_live_peer(true);
+		}
+		if (!to || !apsmd_pstate(to) ||
+		    !apsmd_peer_alive(apsmd_pstate(to)))
+			to = apsmd_random_live_peer(true);
 		nack(r, to, 0);
 	}
 }
