@@ -16,8 +16,11 @@
 #
 # SIM_GOSSIP_N (nodes), SIM_GOSSIP_FLOWS (flows per node, default 300),
 # SIM_GOSSIP_WAIT (s, default 60) bound the run. SIM_GOSSIP_FANOUT
-# (default 1) is GossipFanout: 1 makes a lost relay likely, so tails
-# are missing before anti-entropy.
+# (default 2) is GossipFanout, the relay trees' fanout.
+#
+# Also proves the relay trees carry the data: every node sent LOGs down
+# a tree (tree_sends > 0) and at most 5% of the entries a node holds
+# from others came by gap repair (nothing is lost on lo).
 set -u
 here=$(cd "$(dirname "$0")" && pwd -P)
 # shellcheck source=tests/lib.sh
@@ -28,7 +31,7 @@ PY=/usr/bin/python3
 N=${SIM_GOSSIP_N:-6}
 FLOWS=${SIM_GOSSIP_FLOWS:-300}
 WAIT=${SIM_GOSSIP_WAIT:-60}
-FANOUT=${SIM_GOSSIP_FANOUT:-1}
+FANOUT=${SIM_GOSSIP_FANOUT:-2}
 [ -x "$SIM" ] || fail "$SIM missing: run 'make -C userspace-ctl'"
 
 work=$(mktemp -d /tmp/apsm-sim-gossip.XXXXXX)
@@ -109,4 +112,19 @@ wait_until "$WAIT" all $want ||
 	{ show; cat "$work/stats1.json" >&2; fail "the $N tables did not converge to $want entries with one digest within $WAIT s"; }
 show
 log "converged: $want entries on every node, one digest"
+# the relay trees carried the data: every node sent LOGs down a tree,
+# and (nothing is lost on lo) at most 5% of what each node got came from
+# gap repair instead of a push
+"$PY" - "$work" "$N" "$FLOWS" <<'EOF' || fail "the relay trees did not carry the data (see above)"
+import json, sys
+d, n, flows = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+ok = True
+for i in range(1, n + 1):
+    s = json.load(open("%s/stats%d.json" % (d, i)))
+    print("node %d: tree_sends %d relayed %d received %d gap_entries_repaired %d dup_suppressed %d log_gone %d"
+          % (i, s["tree_sends"], s["relayed"], s["received"], s["gap_entries_repaired"], s["dup_suppressed"], s["log_gone"]), file=sys.stderr)
+    if s["tree_sends"] == 0 or s["gap_entries_repaired"] * 20 > (n - 1) * flows:
+        ok = False
+sys.exit(0 if ok else 1)
+EOF
 echo "PASS"

@@ -33,6 +33,7 @@
 #include "kern.h"
 #include "olog.h"
 #include "peer.h"
+#include "relay.h"
 #include "sync.h"
 #include "tomb.h"
 
@@ -128,11 +129,62 @@ static bool tomb_blocked(const struct apsmd_flow *f)
 
 /* ------------------------------------------------------------ push */
 
+static int cmp_id(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The live node ids, sorted, self included (all configured peers while
+ * none is known alive yet).
+ */
+static unsigned int live_ids(uint32_t *ids)
+{
+	unsigned int i, n = 0, live = 0;
+
+	for (i = 0; i < conf->n_peers; i++) {
+		struct apsmd_pstate *ps = apsmd_pstate(conf->peers[i].id);
+
+		live += ps && apsmd_peer_alive(ps);
+	}
+	for (i = 0; i < conf->n_peers; i++) {
+		struct apsmd_pstate *ps = apsmd_pstate(conf->peers[i].id);
+
+		if (!live || (ps && apsmd_peer_alive(ps)))
+			ids[n++] = conf->peers[i].id;
+	}
+	ids[n++] = conf->id;
+	qsort(ids, n, sizeof(*ids), cmp_id);
+	return n;
+}
+
+/* Above DirectPushMax: w (origin's LOG data) to this node's children in
+ * origin's relay tree (relay.c). Each live node gets it once when
+ * nothing is lost; a miss is a gap (or a tail) that NACKs/vectors repair.
+ */
+static unsigned int send_tree(struct apsmd_wbuf *w, uint32_t origin)
+{
+	static uint32_t ids[APSMD_PEERS_MAX + 1], kids[APSMD_PEERS_MAX];
+	static struct apsmd_wbuf c;
+	unsigned int n = live_ids(ids), k, i;
+
+	k = relay_children(origin, conf->id, ids, n, conf->gossip_fanout,
+			   kids);
+	for (i = 0; i < k; i++) {
+		c = *w;
+		apsmd_send_to(&c, kids[i], 0, 0);
+	}
+	apsmd_wire_begin(w, w->type);
+	apsmd_ctr.tree_sends += k;
+	return k;
+}
+
 static void send_log(struct apsmd_wbuf *w, uint32_t skip, uint8_t ttl)
 {
+	(void)ttl;
 	if (apsmd_gossip())
-		apsmd_send_fanout(w, conf->gossip_fanout, skip,
-				  ttl ? ttl : conf->gossip_ttl, 0);
+		send_tree(w, conf->id);
 	else
 		apsmd_send_all(w, skip, 0, 0);
 }
@@ -362,14 +414,15 @@ void apsmd_sync_on_log(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 	apsmd_kern_install(inst, ni);
 	if (!repair)
 		r->from = h->sender;
-	/* relay (gossip): the body as it came, to others */
-	if (fresh && !repair && h->ttl > 1 && apsmd_gossip()) {
+	/* relay tree: the body as it came, to this node's children in
+	 * the origin's tree
+	 */
+	if (fresh && !repair && apsmd_gossip()) {
 		apsmd_wire_begin(&relay, APSMD_T_LOG);
 		apsmd_wire_raw(&relay, body, blen);
 		relay.count = h->count;
-		apsmd_send_fanout(&relay, conf->gossip_fanout, h->sender,
-				  h->ttl - 1, 0);
-		apsmd_ctr.relayed += fresh;
+		if (send_tree(&relay, pre.stream))
+			apsmd_ctr.relayed += fresh;
 	}
 	if (olog_rx_gap(r) && !r->nack_ms)
 		nack(r, h->sender, 0);
