@@ -34,6 +34,8 @@
 #include "olog.h"
 #include "peer.h"
 #include "relay.h"
+#include "repair.h"
+#include "shadow.h"
 #include "sync.h"
 #include "tomb.h"
 
@@ -43,6 +45,8 @@
 #define NACK_SEQS		4096	/* seqs asked per NACK */
 #define ANSWER_SEQS		4096	/* seqs answered per NACK */
 #define FEED_POLL_MS		200	/* read the feed up to NEXT */
+#define MERKLE_EVERY		10	/* anti-entropy rounds per Merkle round */
+#define MERKLE_GAP_MS		1000	/* at most one LOG_GONE round per this */
 
 static const struct apsmd_conf *conf;
 static const struct sync_ops *ops;
@@ -55,9 +59,70 @@ static uint64_t my_epoch, my_next = 1;
 static struct apsmd_wbuf pw;	/* LOG being filled */
 static bool pw_open;
 
+/* the shadow of the kernel RDS (every feed change) and its Merkle repair */
+static struct shadow *sh;
+static struct apsmd_repair rep;
+static uint64_t merkle_due_ms;	/* a round after a snapshot, 0: none */
+static uint64_t merkle_last_ms;
+
 /* what this node knows of the other streams */
 static struct olog_rx *rx;
 static unsigned int nrx, caprx;
+
+/* Records join the Merkle tree this old: pushes and NACKs have settled
+ * what is younger.
+ */
+static uint64_t merkle_horizon(void)
+{
+	return conf->ae_ms * 2 > 1000 ? conf->ae_ms * 2 : 1000;
+}
+
+static int repair_send(void *ctx, uint32_t peer, struct apsmd_wbuf *w)
+{
+	(void)ctx;
+	apsmd_send_to(w, peer, 0, APSMD_F_REPAIR);
+	return 0;
+}
+
+static void repair_install(void *ctx, uint32_t peer,
+			   const struct apsmd_flow *f);
+
+static const struct repair_ops repair_ops = {
+	.send = repair_send,
+	.install = repair_install,
+};
+
+static void merkle_ctrs(void)
+{
+	apsmd_ctr.merkle_rounds = rep.st.rounds;
+	apsmd_ctr.merkle_diff_leaves = rep.st.diff_leaves;
+	apsmd_dirty = true;
+}
+
+/* A Merkle repair round with peer (0: a random ready live one). */
+static void merkle_round(uint32_t peer)
+{
+	if (!sh)
+		return;
+	if (!peer)
+		peer = apsmd_random_live_peer(true);
+	if (!peer)
+		return;
+	merkle_last_ms = apsmd_now_ms();
+	apsmd_repair_round(&rep, peer);
+	merkle_ctrs();
+}
+
+void apsmd_sync_on_tree(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
+			const uint8_t *body, size_t blen)
+{
+	(void)ps;
+	if (!sh)
+		return;
+	if (apsmd_repair_on_msg(&rep, h->sender, h, body, blen))
+		apsmd_ctr.bad_format++;
+	merkle_ctrs();
+}
 
 void apsmd_sync_init(const struct apsmd_conf *c, uint64_t start,
 		     const struct sync_ops *o)
@@ -70,6 +135,11 @@ void apsmd_sync_init(const struct apsmd_conf *c, uint64_t start,
 		apsmd_log("cannot allocate the log (%u entries)", c->log_size);
 	if (tomb_init(c->tomb_max, c->tomb_ttl_ms))
 		apsmd_log("cannot allocate the tombstones (%u)", c->tomb_max);
+	sh = shadow_new(merkle_horizon(), c->tomb_ttl_ms);
+	if (!sh)
+		apsmd_log("cannot allocate the shadow table: no Merkle repair");
+	else
+		apsmd_repair_init(&rep, sh, &repair_ops, NULL);
 }
 
 bool apsmd_sync_ready(void)
@@ -118,7 +188,15 @@ static void tomb_note(const struct apsmd_flow *f)
 /* A NEW entry a tombstone says is already deleted? (counted) */
 static bool tomb_blocked(const struct apsmd_flow *f)
 {
-	if (f->op != APSM_RDS_OP_NEW ||
+	struct apsmd_flow rec;
+
+	if (f->op != APSM_RDS_OP_NEW)
+		return false;
+	/* the shadow's tombstone (a delete the kernel made), else tomb.c's
+	 * (a delete written or received, before the feed reports it)
+	 */
+	if (!(sh && shadow_find(sh, f, &rec) && rec.op == APSM_RDS_OP_DEL &&
+	      shadow_blocks(sh, f)) &&
 	    !tomb_blocks(apsmd_flow_keyhash(f), f->version, f->origin,
 			 apsmd_now_ms()))
 		return false;
@@ -254,8 +332,12 @@ void apsmd_sync_changes(const struct apsmd_change *c, unsigned int n)
 	unsigned int i;
 
 	apsmd_ctr.feed_changes += n;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (sh)
+			shadow_apply(sh, &c[i].f, c[i].f.op, c[i].cause,
+				     apsmd_now_ms());
 		apsmd_sync_local(&c[i].f, c[i].cause);
+	}
 }
 
 static void write_present(const struct apsmd_flow *f, void *arg)
@@ -340,9 +422,32 @@ static void install(const struct apsmd_flow *f, struct apsmd_flow *inst,
 {
 	if (tomb_blocked(f))
 		return;
-	if (f->op == APSM_RDS_OP_DEL)
+	if (f->op == APSM_RDS_OP_DEL) {
 		tomb_note(f);
+		/* the kernel reports no change for a delete of a key it
+		 * does not hold: the shadow keeps the tombstone anyway, so
+		 * the Merkle trees of nodes that saw the delete agree
+		 */
+		if (sh && !shadow_blocks(sh, f))
+			shadow_apply(sh, f, APSM_RDS_OP_DEL, APSMD_CAUSE_PEER_DEL,
+				     apsmd_now_ms());
+	}
 	inst[(*ni)++] = *f;
+}
+
+/* repair_ops.install: an item from a Merkle exchange, newer than ours */
+static void repair_install(void *ctx, uint32_t peer,
+			   const struct apsmd_flow *f)
+{
+	struct apsmd_flow one;
+	unsigned int n = 0;
+
+	(void)ctx;
+	(void)peer;
+	apsmd_ctr.ae_repair_received++;
+	install(f, &one, &n);
+	if (n)
+		apsmd_kern_install(&one, 1);
 }
 
 /* Unsequenced entries (snapshot, fallback repair). */
@@ -359,8 +464,15 @@ static void on_unsequenced(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 		install(&f[i], inst, &ni);
 	}
 	apsmd_kern_install(inst, ni);
-	if ((h->flags & APSMD_F_SNAP_END) && !ready)
+	if ((h->flags & APSMD_F_SNAP_END) && !ready) {
 		apsmd_sync_set_ready("snapshot installed");
+		/* what the snapshot missed (sent while it was being made,
+		 * deletes it cannot show): a Merkle round once the
+		 * installed records are in the tree
+		 */
+		merkle_due_ms = apsmd_now_ms() + merkle_horizon() +
+				conf->ae_ms;
+	}
 }
 
 void apsmd_sync_on_log(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
@@ -553,6 +665,17 @@ void apsmd_sync_on_log_gone(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 	apsmd_dirty = true;
 	if (!origin_gone)
 		return;
+	if (sh) {
+		/* what was given up is older than the log: in the Merkle
+		 * tree by now (at most one round per MERKLE_GAP_MS)
+		 */
+		if (!merkle_last_ms || now - merkle_last_ms >= MERKLE_GAP_MS) {
+			apsmd_log("node %u no longer keeps what is missing "
+				  "here: Merkle repair with it", h->sender);
+			merkle_round(h->sender);
+		}
+		return;
+	}
 	if (!fallback_ms || now - fallback_ms >= conf->snapshot_ms) {
 		fallback_ms = now;
 		apsmd_log("node %u no longer keeps what is missing here: "
@@ -595,6 +718,11 @@ void apsmd_sync_ae_round(void)
 	send_vector(peer, 0);
 	apsmd_ctr.ae_rounds++;
 	apsmd_dirty = true;
+	/* the slow fallback: what no log shows (a lost kernel delete, a
+	 * range given up) is found by comparing the trees
+	 */
+	if (!(apsmd_ctr.ae_rounds % MERKLE_EVERY))
+		merkle_round(peer);
 }
 
 void apsmd_sync_on_vector(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
@@ -657,6 +785,12 @@ void apsmd_sync_tick(uint64_t now)
 		apsmd_kern_feed_poll();	/* peers' installs: not multicast */
 	}
 	tomb_expire(now);
+	if (sh)
+		shadow_tick(sh, now);
+	if (merkle_due_ms && now >= merkle_due_ms && ready) {
+		merkle_due_ms = 0;
+		merkle_round(snap_from);
+	}
 	if (apsmd_ctr.tomb_live != tomb_live()) {
 		apsmd_ctr.tomb_live = tomb_live();
 		apsmd_dirty = true;
