@@ -12,9 +12,12 @@
 # longer keep the missed ranges (LOG_GONE), so only a Merkle round can
 # repair them. Needs root (a namespace).
 #
-# Proves: every node ends with 3*100 + 2*300 - 1 entries and one digest,
-# and node 3 counted merkle_rounds > 0 and some node merkle_diff_leaves
-# > 0 (the trees differed and the exchange found it).
+# Proves: (1) every node ends with 3*100 + 2*300 - 1 entries and one
+# digest, and node 3 counted merkle_rounds > 0 and some node
+# merkle_diff_leaves > 0 (the trees differed and the exchange found it);
+# (2) node 2 killed, node 1 deletes its flow 7, node 2 restarted with an
+# empty table: 898 entries and one digest everywhere, and node 2 ran a
+# Merkle round after its snapshot (merkle_rounds > 0).
 #
 #   tests/host/sim-merkle.sh          SIM_MERKLE_WAIT (s, default 60)
 set -u
@@ -59,10 +62,15 @@ for i in $(seq 1 $N); do
 	} >"$work/n$i.conf"
 done
 on_exit bg_stop
-for i in $(seq 1 $N); do
-	APSMD_SIM_STATE=$work/state$i.json APSMD_SIM_CTL=$work/ctl$i \
-		"${run[@]}" "$SIM" -c "$work/n$i.conf" --foreground 2>"$work/log$i" &
+declare -A pid
+start() {	# start NODE
+	APSMD_SIM_STATE=$work/state$1.json APSMD_SIM_CTL=$work/ctl$1 \
+		"${run[@]}" "$SIM" -c "$work/n$1.conf" --foreground 2>>"$work/log$1" &
 	bg_pids+=($!)
+	pid[$1]=$!
+}
+for i in $(seq 1 $N); do
+	start "$i"
 done
 for i in $(seq 1 $N); do
 	wait_until 10 test -p "$work/ctl$i" ||
@@ -138,4 +146,20 @@ for i in $(seq 1 $N); do
 done
 [ "$d" -gt 0 ] || fail "no Merkle round found a differing leaf: the repair came from elsewhere"
 log "Merkle repair: node 3 merkle_rounds $(stat 3 merkle_rounds), diff leaves (all nodes) $d"
+
+# (2) node 2 restarts with an empty table: snapshot, then a Merkle round
+# with the snapshot's peer once the installed records are in the tree;
+# node 1 deletes its flow 7 while node 2 is down
+kill "${pid[2]}"
+wait_until 10 bg_gone "${pid[2]}" || fail "node 2 does not exit"
+rm -f "$work/stats2.json" "$work/state2.json"
+echo "del 1 7" >"$work/ctl1"
+start 2
+wait_until 20 test -s "$work/stats2.json" || fail "node 2 did not restart: $(tail -3 "$work/log2")"
+wait_until "$WAIT" all 898 ||
+	{ show; fail "after node 2's restart the tables did not converge to 898 entries within $WAIT s"; }
+m2() { [ "$(stat 2 merkle_rounds)" -gt 0 ]; }
+wait_until "$WAIT" m2 || { show; fail "restarted node 2 ran no Merkle round"; }
+show
+log "node 2 restarted empty: 898 entries everywhere, one digest, merkle_rounds $(stat 2 merkle_rounds)"
 echo "PASS"
