@@ -305,6 +305,13 @@ static void write_own(const struct apsmd_flow *f)
 	olog_put(conf->id, my_epoch, seq, f);
 }
 
+/* The shadow mirrors the replicated state of the kernel RDS. */
+static void shadow_feed(const struct apsmd_flow *f, uint8_t cause)
+{
+	if (sh)
+		shadow_apply(sh, f, f->op, cause, apsmd_now_ms());
+}
+
 /* The replication rule for one kernel change (olog_write_rule). */
 void apsmd_sync_local(const struct apsmd_flow *f, uint8_t cause)
 {
@@ -315,10 +322,18 @@ void apsmd_sync_local(const struct apsmd_flow *f, uint8_t cause)
 		return;
 	}
 	if (!olog_write_rule(f, cause, conf->id, &w)) {
-		if (cause == APSMD_CAUSE_EXPIRE && f->origin != conf->id)
-			apsmd_ctr.foreign_del++;	/* replica's expiry */
+		if (cause == APSMD_CAUSE_EXPIRE && f->origin != conf->id) {
+			/* a replica's idle expiry is local: not a tombstone
+			 * in the shadow, or the Merkle exchange would spread
+			 * it as a delete
+			 */
+			apsmd_ctr.foreign_del++;
+			return;
+		}
+		shadow_feed(f, cause);		/* a peer's write, installed */
 		return;
 	}
+	shadow_feed(&w, cause);		/* as written (a foreign delete: v + 1) */
 	if (w.op == APSM_RDS_OP_DEL)
 		tomb_note(&w);
 	else
@@ -332,12 +347,8 @@ void apsmd_sync_changes(const struct apsmd_change *c, unsigned int n)
 	unsigned int i;
 
 	apsmd_ctr.feed_changes += n;
-	for (i = 0; i < n; i++) {
-		if (sh)
-			shadow_apply(sh, &c[i].f, c[i].f.op, c[i].cause,
-				     apsmd_now_ms());
+	for (i = 0; i < n; i++)
 		apsmd_sync_local(&c[i].f, c[i].cause);
-	}
 }
 
 static void write_present(const struct apsmd_flow *f, void *arg)
