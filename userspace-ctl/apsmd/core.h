@@ -26,7 +26,8 @@
 	X(tx_bytes) X(tx_dgrams) X(rx_bytes) X(rx_dgrams) X(push_bytes) \
 	X(repair_bytes) X(ctrl_bytes) X(rx_queue_drop) X(repair_paced) \
 	X(feed_behind) X(feed_changes) X(gaps_detected) \
-	X(gap_entries_repaired) X(log_gone) X(tomb_live) X(tomb_blocked)
+	X(gap_entries_repaired) X(log_gone) X(tomb_live) X(tomb_blocked) \
+	X(tree_sends) X(merkle_rounds) X(merkle_diff_leaves)
 
 struct apsmd_counters {
 #define APSMD_X(n) uint64_t n;

@@ -183,6 +183,8 @@ static const struct peer_ops peer_ops = {
 		[APSMD_T_NACK] = apsmd_sync_on_nack,
 		[APSMD_T_LOG_GONE] = apsmd_sync_on_log_gone,
 		[APSMD_T_INSTANCE] = apsmd_inv_on_msg,
+		[APSMD_T_TREE] = apsmd_sync_on_tree,
+		[APSMD_T_TREE_ENTRIES] = apsmd_sync_on_tree,
 	},
 	.drained = apsmd_sync_flush,
 };

@@ -33,6 +33,9 @@
 #include "kern.h"
 #include "olog.h"
 #include "peer.h"
+#include "relay.h"
+#include "repair.h"
+#include "shadow.h"
 #include "sync.h"
 #include "tomb.h"
 
@@ -42,6 +45,8 @@
 #define NACK_SEQS		4096	/* seqs asked per NACK */
 #define ANSWER_SEQS		4096	/* seqs answered per NACK */
 #define FEED_POLL_MS		200	/* read the feed up to NEXT */
+#define MERKLE_EVERY		10	/* anti-entropy rounds per Merkle round */
+#define MERKLE_GAP_MS		1000	/* at most one LOG_GONE round per this */
 
 static const struct apsmd_conf *conf;
 static const struct sync_ops *ops;
@@ -54,9 +59,70 @@ static uint64_t my_epoch, my_next = 1;
 static struct apsmd_wbuf pw;	/* LOG being filled */
 static bool pw_open;
 
+/* the shadow of the kernel RDS (every feed change) and its Merkle repair */
+static struct shadow *sh;
+static struct apsmd_repair rep;
+static uint64_t merkle_due_ms;	/* a round after a snapshot, 0: none */
+static uint64_t merkle_last_ms;
+
 /* what this node knows of the other streams */
 static struct olog_rx *rx;
 static unsigned int nrx, caprx;
+
+/* Records join the Merkle tree this old: pushes and NACKs have settled
+ * what is younger.
+ */
+static uint64_t merkle_horizon(void)
+{
+	return conf->ae_ms * 2 > 1000 ? conf->ae_ms * 2 : 1000;
+}
+
+static int repair_send(void *ctx, uint32_t peer, struct apsmd_wbuf *w)
+{
+	(void)ctx;
+	apsmd_send_to(w, peer, 0, APSMD_F_REPAIR);
+	return 0;
+}
+
+static void repair_install(void *ctx, uint32_t peer,
+			   const struct apsmd_flow *f);
+
+static const struct repair_ops repair_ops = {
+	.send = repair_send,
+	.install = repair_install,
+};
+
+static void merkle_ctrs(void)
+{
+	apsmd_ctr.merkle_rounds = rep.st.rounds;
+	apsmd_ctr.merkle_diff_leaves = rep.st.diff_leaves;
+	apsmd_dirty = true;
+}
+
+/* A Merkle repair round with peer (0: a random ready live one). */
+static void merkle_round(uint32_t peer)
+{
+	if (!sh)
+		return;
+	if (!peer)
+		peer = apsmd_random_live_peer(true);
+	if (!peer)
+		return;
+	merkle_last_ms = apsmd_now_ms();
+	apsmd_repair_round(&rep, peer);
+	merkle_ctrs();
+}
+
+void apsmd_sync_on_tree(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
+			const uint8_t *body, size_t blen)
+{
+	(void)ps;
+	if (!sh)
+		return;
+	if (apsmd_repair_on_msg(&rep, h->sender, h, body, blen))
+		apsmd_ctr.bad_format++;
+	merkle_ctrs();
+}
 
 void apsmd_sync_init(const struct apsmd_conf *c, uint64_t start,
 		     const struct sync_ops *o)
@@ -69,6 +135,11 @@ void apsmd_sync_init(const struct apsmd_conf *c, uint64_t start,
 		apsmd_log("cannot allocate the log (%u entries)", c->log_size);
 	if (tomb_init(c->tomb_max, c->tomb_ttl_ms))
 		apsmd_log("cannot allocate the tombstones (%u)", c->tomb_max);
+	sh = shadow_new(merkle_horizon(), c->tomb_ttl_ms);
+	if (!sh)
+		apsmd_log("cannot allocate the shadow table: no Merkle repair");
+	else
+		apsmd_repair_init(&rep, sh, &repair_ops, NULL);
 }
 
 bool apsmd_sync_ready(void)
@@ -117,7 +188,15 @@ static void tomb_note(const struct apsmd_flow *f)
 /* A NEW entry a tombstone says is already deleted? (counted) */
 static bool tomb_blocked(const struct apsmd_flow *f)
 {
-	if (f->op != APSM_RDS_OP_NEW ||
+	struct apsmd_flow rec;
+
+	if (f->op != APSM_RDS_OP_NEW)
+		return false;
+	/* the shadow's tombstone (a delete the kernel made), else tomb.c's
+	 * (a delete written or received, before the feed reports it)
+	 */
+	if (!(sh && shadow_find(sh, f, &rec) && rec.op == APSM_RDS_OP_DEL &&
+	      shadow_blocks(sh, f)) &&
 	    !tomb_blocks(apsmd_flow_keyhash(f), f->version, f->origin,
 			 apsmd_now_ms()))
 		return false;
@@ -128,11 +207,62 @@ static bool tomb_blocked(const struct apsmd_flow *f)
 
 /* ------------------------------------------------------------ push */
 
+static int cmp_id(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The live node ids, sorted, self included (all configured peers while
+ * none is known alive yet).
+ */
+static unsigned int live_ids(uint32_t *ids)
+{
+	unsigned int i, n = 0, live = 0;
+
+	for (i = 0; i < conf->n_peers; i++) {
+		struct apsmd_pstate *ps = apsmd_pstate(conf->peers[i].id);
+
+		live += ps && apsmd_peer_alive(ps);
+	}
+	for (i = 0; i < conf->n_peers; i++) {
+		struct apsmd_pstate *ps = apsmd_pstate(conf->peers[i].id);
+
+		if (!live || (ps && apsmd_peer_alive(ps)))
+			ids[n++] = conf->peers[i].id;
+	}
+	ids[n++] = conf->id;
+	qsort(ids, n, sizeof(*ids), cmp_id);
+	return n;
+}
+
+/* Above DirectPushMax: w (origin's LOG data) to this node's children in
+ * origin's relay tree (relay.c). Each live node gets it once when
+ * nothing is lost; a miss is a gap (or a tail) that NACKs/vectors repair.
+ */
+static unsigned int send_tree(struct apsmd_wbuf *w, uint32_t origin)
+{
+	static uint32_t ids[APSMD_PEERS_MAX + 1], kids[APSMD_PEERS_MAX];
+	static struct apsmd_wbuf c;
+	unsigned int n = live_ids(ids), k, i;
+
+	k = relay_children(origin, conf->id, ids, n, conf->gossip_fanout,
+			   kids);
+	for (i = 0; i < k; i++) {
+		c = *w;
+		apsmd_send_to(&c, kids[i], 0, 0);
+	}
+	apsmd_wire_begin(w, w->type);
+	apsmd_ctr.tree_sends += k;
+	return k;
+}
+
 static void send_log(struct apsmd_wbuf *w, uint32_t skip, uint8_t ttl)
 {
+	(void)ttl;
 	if (apsmd_gossip())
-		apsmd_send_fanout(w, conf->gossip_fanout, skip,
-				  ttl ? ttl : conf->gossip_ttl, 0);
+		send_tree(w, conf->id);
 	else
 		apsmd_send_all(w, skip, 0, 0);
 }
@@ -175,6 +305,13 @@ static void write_own(const struct apsmd_flow *f)
 	olog_put(conf->id, my_epoch, seq, f);
 }
 
+/* The shadow mirrors the replicated state of the kernel RDS. */
+static void shadow_feed(const struct apsmd_flow *f, uint8_t cause)
+{
+	if (sh)
+		shadow_apply(sh, f, f->op, cause, apsmd_now_ms());
+}
+
 /* The replication rule for one kernel change (olog_write_rule). */
 void apsmd_sync_local(const struct apsmd_flow *f, uint8_t cause)
 {
@@ -185,10 +322,18 @@ void apsmd_sync_local(const struct apsmd_flow *f, uint8_t cause)
 		return;
 	}
 	if (!olog_write_rule(f, cause, conf->id, &w)) {
-		if (cause == APSMD_CAUSE_EXPIRE && f->origin != conf->id)
-			apsmd_ctr.foreign_del++;	/* replica's expiry */
+		if (cause == APSMD_CAUSE_EXPIRE && f->origin != conf->id) {
+			/* a replica's idle expiry is local: not a tombstone
+			 * in the shadow, or the Merkle exchange would spread
+			 * it as a delete
+			 */
+			apsmd_ctr.foreign_del++;
+			return;
+		}
+		shadow_feed(f, cause);		/* a peer's write, installed */
 		return;
 	}
+	shadow_feed(&w, cause);		/* as written (a foreign delete: v + 1) */
 	if (w.op == APSM_RDS_OP_DEL)
 		tomb_note(&w);
 	else
@@ -288,9 +433,32 @@ static void install(const struct apsmd_flow *f, struct apsmd_flow *inst,
 {
 	if (tomb_blocked(f))
 		return;
-	if (f->op == APSM_RDS_OP_DEL)
+	if (f->op == APSM_RDS_OP_DEL) {
 		tomb_note(f);
+		/* the kernel reports no change for a delete of a key it
+		 * does not hold: the shadow keeps the tombstone anyway, so
+		 * the Merkle trees of nodes that saw the delete agree
+		 */
+		if (sh && !shadow_blocks(sh, f))
+			shadow_apply(sh, f, APSM_RDS_OP_DEL, APSMD_CAUSE_PEER_DEL,
+				     apsmd_now_ms());
+	}
 	inst[(*ni)++] = *f;
+}
+
+/* repair_ops.install: an item from a Merkle exchange, newer than ours */
+static void repair_install(void *ctx, uint32_t peer,
+			   const struct apsmd_flow *f)
+{
+	struct apsmd_flow one;
+	unsigned int n = 0;
+
+	(void)ctx;
+	(void)peer;
+	apsmd_ctr.ae_repair_received++;
+	install(f, &one, &n);
+	if (n)
+		apsmd_kern_install(&one, 1);
 }
 
 /* Unsequenced entries (snapshot, fallback repair). */
@@ -307,8 +475,15 @@ static void on_unsequenced(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 		install(&f[i], inst, &ni);
 	}
 	apsmd_kern_install(inst, ni);
-	if ((h->flags & APSMD_F_SNAP_END) && !ready)
+	if ((h->flags & APSMD_F_SNAP_END) && !ready) {
 		apsmd_sync_set_ready("snapshot installed");
+		/* what the snapshot missed (sent while it was being made,
+		 * deletes it cannot show): a Merkle round once the
+		 * installed records are in the tree
+		 */
+		merkle_due_ms = apsmd_now_ms() + merkle_horizon() +
+				conf->ae_ms;
+	}
 }
 
 void apsmd_sync_on_log(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
@@ -362,14 +537,15 @@ void apsmd_sync_on_log(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 	apsmd_kern_install(inst, ni);
 	if (!repair)
 		r->from = h->sender;
-	/* relay (gossip): the body as it came, to others */
-	if (fresh && !repair && h->ttl > 1 && apsmd_gossip()) {
+	/* relay tree: the body as it came, to this node's children in
+	 * the origin's tree
+	 */
+	if (fresh && !repair && apsmd_gossip()) {
 		apsmd_wire_begin(&relay, APSMD_T_LOG);
 		apsmd_wire_raw(&relay, body, blen);
 		relay.count = h->count;
-		apsmd_send_fanout(&relay, conf->gossip_fanout, h->sender,
-				  h->ttl - 1, 0);
-		apsmd_ctr.relayed += fresh;
+		if (send_tree(&relay, pre.stream))
+			apsmd_ctr.relayed += fresh;
 	}
 	if (olog_rx_gap(r) && !r->nack_ms)
 		nack(r, h->sender, 0);
@@ -471,6 +647,7 @@ void apsmd_sync_on_log_gone(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 	struct apsmd_range g[APSMD_DGRAM_MAX / APSMD_RANGE_REC];
 	unsigned int n, i;
 	uint64_t now = apsmd_now_ms();
+	bool origin_gone = false;
 
 	(void)ps;
 	if (apsmd_wire_ranges(body, blen, APSMD_T_LOG_GONE, h->count, g,
@@ -478,25 +655,39 @@ void apsmd_sync_on_log_gone(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 		apsmd_ctr.bad_format++;
 		return;
 	}
-	bool origin_gone = false;
-
 	for (i = 0; i < n; i++) {
 		struct olog_rx *r = rx_get(g[i].stream, false);
 
 		apsmd_ctr.log_gone++;
-		/* Only the origin's word counts: a relay that lacks a range
-		 * may simply not have received it (under loss it has gaps
-		 * of its own); the next NACK retry asks the origin.
-		 */
-		if (g[i].stream != h->sender)
+		if (!r || g[i].epoch != r->epoch)
 			continue;
+		/* A relay that lacks the range (it missed it too, or it
+		 * came to it in a snapshot) is no proof that it is gone:
+		 * the next try asks another node. Only the origin's
+		 * "gone" moves the hwm past it.
+		 */
+		if (g[i].stream != h->sender) {
+			r->nack_ms = 0;		/* retry at once, elsewhere */
+			continue;
+		}
+		olog_rx_raise(r, g[i].epoch, g[i].to);
 		origin_gone = true;
-		if (r && g[i].epoch == r->epoch)
-			olog_rx_raise(r, g[i].epoch, g[i].to);
 	}
 	apsmd_dirty = true;
-	if (origin_gone &&
-	    (!fallback_ms || now - fallback_ms >= conf->snapshot_ms)) {
+	if (!origin_gone)
+		return;
+	if (sh) {
+		/* what was given up is older than the log: in the Merkle
+		 * tree by now (at most one round per MERKLE_GAP_MS)
+		 */
+		if (!merkle_last_ms || now - merkle_last_ms >= MERKLE_GAP_MS) {
+			apsmd_log("node %u no longer keeps what is missing "
+				  "here: Merkle repair with it", h->sender);
+			merkle_round(h->sender);
+		}
+		return;
+	}
+	if (!fallback_ms || now - fallback_ms >= conf->snapshot_ms) {
 		fallback_ms = now;
 		apsmd_log("node %u no longer keeps what is missing here: "
 			  "snapshot from it", h->sender);
@@ -538,6 +729,11 @@ void apsmd_sync_ae_round(void)
 	send_vector(peer, 0);
 	apsmd_ctr.ae_rounds++;
 	apsmd_dirty = true;
+	/* the slow fallback: what no log shows (a lost kernel delete, a
+	 * range given up) is found by comparing the trees
+	 */
+	if (!(apsmd_ctr.ae_rounds % MERKLE_EVERY))
+		merkle_round(peer);
 }
 
 void apsmd_sync_on_vector(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
@@ -578,6 +774,10 @@ void apsmd_sync_on_vector(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 		if (v[i].to > r->max) {
 			apsmd_ctr.gaps_detected++;
 			apsmd_ctr.ae_diff_buckets++;
+			/* a tail nothing else reveals: keep it open, so the
+			 * tick asks again until it is here
+			 */
+			r->max = v[i].to;
 		}
 		nack(r, h->sender, v[i].to);
 	}
@@ -596,6 +796,12 @@ void apsmd_sync_tick(uint64_t now)
 		apsmd_kern_feed_poll();	/* peers' installs: not multicast */
 	}
 	tomb_expire(now);
+	if (sh)
+		shadow_tick(sh, now);
+	if (merkle_due_ms && now >= merkle_due_ms && ready) {
+		merkle_due_ms = 0;
+		merkle_round(snap_from);
+	}
 	if (apsmd_ctr.tomb_live != tomb_live()) {
 		apsmd_ctr.tomb_live = tomb_live();
 		apsmd_dirty = true;
@@ -608,9 +814,19 @@ void apsmd_sync_tick(uint64_t now)
 
 		if (!olog_rx_gap(r) || now - r->nack_ms < NACK_RETRY_MS)
 			continue;
-		to = r->nack_tries % 2 && r->from ? r->from : r->stream;
-		if (!apsmd_pstate(to) || !apsmd_peer_alive(apsmd_pstate(to)))
+		switch (r->nack_tries % 3) {
+		case 0:
+			to = r->stream;
+			break;
+		case 1:
 			to = r->from;
+			break;
+		default:	/* neither had it: any ready node */
+			to = apsmd_random_live_peer(true);
+		}
+		if (!to || !apsmd_pstate(to) ||
+		    !apsmd_peer_alive(apsmd_pstate(to)))
+			to = apsmd_random_live_peer(true);
 		nack(r, to, 0);
 	}
 }

@@ -39,6 +39,9 @@ void apsmd_sync_on_log_gone(struct apsmd_pstate *p, const struct apsmd_hdr *h,
 			    const uint8_t *body, size_t blen);
 void apsmd_sync_on_pull(struct apsmd_pstate *p, const struct apsmd_hdr *h,
 			const uint8_t *body, size_t blen);
+/* TREE / TREE_ENTRIES: the Merkle repair exchange (repair.c) */
+void apsmd_sync_on_tree(struct apsmd_pstate *p, const struct apsmd_hdr *h,
+			const uint8_t *body, size_t blen);
 void apsmd_sync_ae_round(void);		/* a vector to a random peer */
 void apsmd_sync_tick(uint64_t now);	/* gap NACK retries, tombstones */
 void apsmd_sync_snapshot_ask(void);
