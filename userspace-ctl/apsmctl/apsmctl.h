@@ -75,6 +75,8 @@ void print_chain(const struct nlattr *nest, struct json *j);
 void print_policy(const struct nlattr *nest, struct json *j);
 void print_flow(const struct nlattr *nest, const struct ctl_names *names,
 		struct json *j);
+/* A flow's address attribute as text in buf, or NULL (absent, bad length). */
+const char *flow_addr(const struct nlattr *a, char buf[CTL_ADDR_STRLEN]);
 void print_stats(const struct nlattr *nest, struct json *j);
 
 /* Instance/chain attributes (for the monitor's name cache). */

@@ -27,22 +27,6 @@ static const char *feed_name(const char *const *names, unsigned int n,
 	return buf;
 }
 
-static const char *feed_addr(const struct nlattr *a, char buf[CTL_ADDR_STRLEN])
-{
-	struct ctl_addr ad = { 0 };
-	uint16_t len;
-
-	if (!a)
-		return "?";
-	len = mnl_attr_get_payload_len(a);
-	if (len != 4 && len != 16)
-		return "?";
-	ad.family = len == 4 ? AF_INET : AF_INET6;
-	ad.plen = len * 8;
-	memcpy(ad.a, mnl_attr_get_payload(a), len);
-	return fmt_prefix(&ad, buf);
-}
-
 struct feed_out {
 	struct json *j;		/* -j: into this array */
 	FILE *f;		/* else lines of text to this */
@@ -68,8 +52,12 @@ static int feed_one(const struct nlattr *flow, void *arg)
 		snprintf(pb, sizeof(pb), "%u", nl_u8(tb[APSM_FLOW_A_PROTO]));
 		proto = pb;
 	}
-	src = feed_addr(tb[APSM_FLOW_A_SRC], sb);
-	dst = feed_addr(tb[APSM_FLOW_A_DST], db);
+	src = flow_addr(tb[APSM_FLOW_A_SRC], sb);
+	dst = flow_addr(tb[APSM_FLOW_A_DST], db);
+	if (!src)
+		src = "?";
+	if (!dst)
+		dst = "?";
 	d = nl_u8(tb[APSM_FLOW_A_DIR]);
 	if (tb[APSM_FLOW_A_PATH]) {
 		npath = mnl_attr_get_payload_len(tb[APSM_FLOW_A_PATH]) /

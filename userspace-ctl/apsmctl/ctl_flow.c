@@ -134,7 +134,7 @@ void names_free(struct ctl_names *n)
 
 /* ------------------------------------------------------------ printing */
 
-static const char *get_addr(const struct nlattr *a, char buf[CTL_ADDR_STRLEN])
+const char *flow_addr(const struct nlattr *a, char buf[CTL_ADDR_STRLEN])
 {
 	struct ctl_addr ad = { 0 };
 	uint16_t len;
@@ -162,8 +162,8 @@ void print_flow(const struct nlattr *nest, const struct ctl_names *names,
 	uint32_t spi;
 
 	nl_parse_nest(nest, nl_flow_kind, APSM_FLOW_A_MAX, tb);
-	src = get_addr(tb[APSM_FLOW_A_SRC], sb);
-	dst = get_addr(tb[APSM_FLOW_A_DST], db);
+	src = flow_addr(tb[APSM_FLOW_A_SRC], sb);
+	dst = flow_addr(tb[APSM_FLOW_A_DST], db);
 	proto = nl_u8(tb[APSM_FLOW_A_PROTO]);
 	pname = proto_name(proto);
 	d = nl_u8(tb[APSM_FLOW_A_DIR]);
