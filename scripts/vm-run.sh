@@ -180,6 +180,13 @@ hostname "$VM_HOSTNAME"
 ip link set lo up
 sysctl -q -w kernel.panic_on_warn=0 >/dev/null 2>&1
 sysctl -q -w kernel.printk='3 4 1 3' >/dev/null 2>&1
+# A soft lockup ends the run at once with every CPU's stack on the console
+# (the console shows only level < 3; panic_print 0x20 replays the whole log,
+# the backtraces included, once panic made the console verbose) instead of
+# hanging until --timeout with "BUG: soft lockup" lines and no stack.
+sysctl -q -w kernel.softlockup_all_cpu_backtrace=1 >/dev/null 2>&1
+sysctl -q -w kernel.softlockup_panic=1 >/dev/null 2>&1
+sysctl -q -w kernel.panic_print=32 >/dev/null 2>&1
 # Follow the kernel log from boot on into a file, so a long test cannot push
 # a splat out of the ring buffer before it is checked.
 klog=/run/apsm-vm/dmesg.log
