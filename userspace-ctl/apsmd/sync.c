@@ -39,7 +39,7 @@
 #include "sync.h"
 #include "tomb.h"
 
-#define FLOWS_PER_DGRAM		(APSMD_DGRAM_MAX / 16 + 1)
+#define FLOWS_PER_DGRAM		APSMD_LOG_ENTRIES_MAX
 #define NACK_RETRY_MS		200	/* a gap still open: ask again */
 #define NACK_RANGES		16	/* ranges per NACK */
 #define NACK_SEQS		4096	/* seqs asked per NACK */

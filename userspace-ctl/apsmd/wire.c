@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * apsmd's UDP wire format v2: compact authenticated datagrams (sequenced
+ * apsmd's UDP wire format v3: compact authenticated datagrams (sequenced
  * LOG entries, vectors, NACKs, heartbeats, pulls, instance records), stable entry
  * hashes and the per-sender anti-replay window. See wire.h.
  */
@@ -25,14 +25,24 @@ void apsmd_wire_begin(struct apsmd_wbuf *w, uint8_t type)
 	w->prev = 0;
 }
 
-/* ---- LOG entries ---- */
+/* ---- LOG entries (v3: each coded against the one before it) ---- */
 
+/* "same as the previous entry" bits (the first entry has none) */
+#define S_META		0x01	/* flags byte and origin */
+#define S_PROTO		0x02
+#define S_SRC		0x04
+#define S_DST		0x08
+#define S_SPORT		0x10
+#define S_DPORT		0x20
+#define S_SPI		0x40
+#define S_PATH		0x80	/* npath and the instance ids */
+/* the flags byte */
 #define E_DEL		0x80
 #define E_V6		0x40
 #define E_ORIGIN	0x20
 #define E_RETURN	0x10
-#define E_NPATH		0x0f
-#define ENTRY_MAX	(2 + 32 + 4 + 5 + 5 + 10 + 5 * APSM_PATH_MAX)
+#define E_RESERVED	0x0f	/* must be 0 */
+#define ENTRY_MAX	(2 + 5 + 1 + 32 + 4 + 5 + 10 + 1 + 5 * APSM_PATH_MAX)
 
 static size_t put_varint(uint8_t *p, uint64_t v)
 {
@@ -63,6 +73,17 @@ static int get_varint(const uint8_t *p, size_t end, size_t *off, uint64_t *v)
 	return -1;
 }
 
+/* A varint of at most 32 bits. */
+static int get_var32(const uint8_t *p, size_t end, size_t *off, uint32_t *v)
+{
+	uint64_t x;
+
+	if (get_varint(p, end, off, &x) || x > UINT32_MAX)
+		return -1;
+	*v = (uint32_t)x;
+	return 0;
+}
+
 void apsmd_wire_log_begin(struct apsmd_wbuf *w, uint32_t stream,
 			  uint64_t epoch, uint64_t first)
 {
@@ -77,40 +98,182 @@ void apsmd_wire_log_begin(struct apsmd_wbuf *w, uint32_t stream,
 	w->stream = stream;
 }
 
+static uint8_t entry_flags(const struct apsmd_flow *f, uint32_t stream)
+{
+	return (f->op == APSM_RDS_OP_DEL ? E_DEL : 0) |
+	       (f->family == AF_INET6 ? E_V6 : 0) |
+	       (f->origin != stream ? E_ORIGIN : 0) |
+	       (f->dir == APSM_DIR_RETURN ? E_RETURN : 0);
+}
+
 int apsmd_wire_log_add(struct apsmd_wbuf *w, const struct apsmd_flow *f)
 {
-	size_t al = addr_len(f->family), n = 0, i;
-	uint8_t e[ENTRY_MAX];
+	const struct apsmd_flow *p = &w->last;
+	size_t al = addr_len(f->family), n = 1, i;
+	uint8_t e[ENTRY_MAX], fl = entry_flags(f, w->stream), same = 0;
 	uint64_t d = f->version - w->prev;
+	bool first = !w->count;
 
 	if (!al || f->npath > APSM_PATH_MAX ||
 	    (f->op != APSM_RDS_OP_NEW && f->op != APSM_RDS_OP_DEL))
 		return -1;
-	e[0] = (f->op == APSM_RDS_OP_DEL ? E_DEL : 0) |
-	       (al == 16 ? E_V6 : 0) |
-	       (f->origin != w->stream ? E_ORIGIN : 0) |
-	       (f->dir == APSM_DIR_RETURN ? E_RETURN : 0) | f->npath;
-	e[1] = f->proto;
-	n = 2;
-	memcpy(e + n, f->src, al);
-	memcpy(e + n + al, f->dst, al);
-	n += 2 * al;
-	apsmd_put16(e + n, f->sport);
-	apsmd_put16(e + n + 2, f->dport);
-	n += 4;
-	n += put_varint(e + n, f->spi);
-	if (f->origin != w->stream)
-		n += put_varint(e + n, f->origin);
+	if (!first) {
+		same |= fl == entry_flags(p, w->stream) &&
+			f->origin == p->origin ? S_META : 0;
+		same |= f->proto == p->proto ? S_PROTO : 0;
+		if (f->family == p->family) {
+			same |= !memcmp(f->src, p->src, al) ? S_SRC : 0;
+			same |= !memcmp(f->dst, p->dst, al) ? S_DST : 0;
+		}
+		same |= f->sport == p->sport ? S_SPORT : 0;
+		same |= f->dport == p->dport ? S_DPORT : 0;
+		same |= f->spi == p->spi ? S_SPI : 0;
+		same |= f->npath == p->npath &&
+			!memcmp(f->path, p->path, f->npath * sizeof(f->path[0])) ?
+			S_PATH : 0;
+	}
+	e[0] = same;
+	if (!(same & S_META)) {
+		e[n++] = fl;
+		if (fl & E_ORIGIN)
+			n += put_varint(e + n, f->origin);
+	}
+	if (!(same & S_PROTO))
+		e[n++] = f->proto;
+	if (!(same & S_SRC)) {
+		memcpy(e + n, f->src, al);
+		n += al;
+	}
+	if (!(same & S_DST)) {
+		memcpy(e + n, f->dst, al);
+		n += al;
+	}
+	if (!(same & S_SPORT)) {
+		apsmd_put16(e + n, f->sport);
+		n += 2;
+	}
+	if (!(same & S_DPORT)) {
+		apsmd_put16(e + n, f->dport);
+		n += 2;
+	}
+	if (!(same & S_SPI))
+		n += put_varint(e + n, f->spi);
 	/* zigzag of the signed difference */
 	n += put_varint(e + n, (d << 1) ^ (uint64_t)((int64_t)d >> 63));
-	for (i = 0; i < f->npath; i++)
-		n += put_varint(e + n, f->path[i]);
-	if (w->len + n + APSMD_MAC_LEN > sizeof(w->b) || w->count == 0xffff)
+	if (!(same & S_PATH)) {
+		e[n++] = f->npath;
+		for (i = 0; i < f->npath; i++)
+			n += put_varint(e + n, f->path[i]);
+	}
+	if (w->len + n + APSMD_MAC_LEN > sizeof(w->b) ||
+	    w->count >= APSMD_LOG_ENTRIES_MAX)
 		return 1;
 	memcpy(w->b + w->len, e, n);
 	w->len += n;
 	w->count++;
 	w->prev = f->version;
+	w->last = *f;
+	return 0;
+}
+
+/* One entry at *off, coded against prev (NULL: the first). */
+static int log_entry(const uint8_t *b, size_t end, size_t *off,
+		     uint32_t stream, const struct apsmd_flow *prev,
+		     uint64_t *version, struct apsmd_flow *e)
+{
+	size_t al;
+	uint64_t v;
+	uint8_t same, fl;
+	unsigned int j;
+
+	if (*off >= end)
+		return -1;
+	same = b[(*off)++];
+	if (!prev && same)
+		return -1;	/* nothing to be the same as */
+	memset(e, 0, sizeof(*e));
+	if (same & S_META) {
+		e->op = prev->op;
+		e->family = prev->family;
+		e->dir = prev->dir;
+		e->origin = prev->origin;
+	} else {
+		if (*off >= end)
+			return -1;
+		fl = b[(*off)++];
+		if (fl & E_RESERVED)
+			return -1;
+		e->op = fl & E_DEL ? APSM_RDS_OP_DEL : APSM_RDS_OP_NEW;
+		e->family = fl & E_V6 ? AF_INET6 : AF_INET;
+		e->dir = fl & E_RETURN ? APSM_DIR_RETURN : APSM_DIR_FORWARD;
+		e->origin = stream;
+		if ((fl & E_ORIGIN) && get_var32(b, end, off, &e->origin))
+			return -1;
+		if (!e->origin)
+			return -1;
+	}
+	al = addr_len(e->family);
+	if (same & S_PROTO) {
+		e->proto = prev->proto;
+	} else {
+		if (*off >= end)
+			return -1;
+		e->proto = b[(*off)++];
+	}
+	/* an address is the same only as one of the same family */
+	if ((same & (S_SRC | S_DST)) && prev->family != e->family)
+		return -1;
+	if (same & S_SRC) {
+		memcpy(e->src, prev->src, al);
+	} else {
+		if (end - *off < al)
+			return -1;
+		memcpy(e->src, b + *off, al);
+		*off += al;
+	}
+	if (same & S_DST) {
+		memcpy(e->dst, prev->dst, al);
+	} else {
+		if (end - *off < al)
+			return -1;
+		memcpy(e->dst, b + *off, al);
+		*off += al;
+	}
+	if (same & S_SPORT) {
+		e->sport = prev->sport;
+	} else {
+		if (end - *off < 2)
+			return -1;
+		e->sport = apsmd_get16(b + *off);
+		*off += 2;
+	}
+	if (same & S_DPORT) {
+		e->dport = prev->dport;
+	} else {
+		if (end - *off < 2)
+			return -1;
+		e->dport = apsmd_get16(b + *off);
+		*off += 2;
+	}
+	if (same & S_SPI)
+		e->spi = prev->spi;
+	else if (get_var32(b, end, off, &e->spi))
+		return -1;
+	if (get_varint(b, end, off, &v))
+		return -1;
+	*version += (v >> 1) ^ (0 - (v & 1));
+	e->version = *version;
+	if (same & S_PATH) {
+		e->npath = prev->npath;
+		memcpy(e->path, prev->path, sizeof(e->path));
+		return 0;
+	}
+	if (*off >= end || b[*off] > APSM_PATH_MAX)
+		return -1;
+	e->npath = b[(*off)++];
+	for (j = 0; j < e->npath; j++)
+		if (get_var32(b, end, off, &e->path[j]))
+			return -1;
 	return 0;
 }
 
@@ -120,8 +283,8 @@ enum apsmd_verdict apsmd_wire_log_open(const uint8_t *b, size_t end,
 				       struct apsmd_flow *f, unsigned int max,
 				       unsigned int *n)
 {
-	uint64_t prev = 0, v;
-	size_t off = APSMD_LOG_PREFIX, al, j;
+	uint64_t version = 0;
+	size_t off = APSMD_LOG_PREFIX;
 	unsigned int i;
 
 	if (count > max || end < APSMD_LOG_PREFIX)
@@ -133,48 +296,10 @@ enum apsmd_verdict apsmd_wire_log_open(const uint8_t *b, size_t end,
 	/* a sequenced stream is numbered from 1 */
 	if (pre->stream && (!pre->from || pre->from + count < pre->from))
 		return APSMD_BAD_FORMAT;
-	for (i = 0; i < count; i++) {
-		struct apsmd_flow *e = &f[i];
-		uint8_t b0;
-
-		if (off + 2 > end)
+	for (i = 0; i < count; i++)
+		if (log_entry(b, end, &off, pre->stream, i ? &f[i - 1] : NULL,
+			      &version, &f[i]))
 			return APSMD_BAD_FORMAT;
-		memset(e, 0, sizeof(*e));
-		b0 = b[off];
-		e->op = b0 & E_DEL ? APSM_RDS_OP_DEL : APSM_RDS_OP_NEW;
-		e->family = b0 & E_V6 ? AF_INET6 : AF_INET;
-		e->dir = b0 & E_RETURN ? APSM_DIR_RETURN : APSM_DIR_FORWARD;
-		e->npath = b0 & E_NPATH;
-		e->proto = b[off + 1];
-		off += 2;
-		al = addr_len(e->family);
-		if (e->npath > APSM_PATH_MAX || off + 2 * al + 4 > end)
-			return APSMD_BAD_FORMAT;
-		memcpy(e->src, b + off, al);
-		memcpy(e->dst, b + off + al, al);
-		off += 2 * al;
-		e->sport = apsmd_get16(b + off);
-		e->dport = apsmd_get16(b + off + 2);
-		off += 4;
-		if (get_varint(b, end, &off, &v) || v > UINT32_MAX)
-			return APSMD_BAD_FORMAT;
-		e->spi = (uint32_t)v;
-		e->origin = pre->stream;
-		if (b0 & E_ORIGIN) {
-			if (get_varint(b, end, &off, &v) || v > UINT32_MAX)
-				return APSMD_BAD_FORMAT;
-			e->origin = (uint32_t)v;
-		}
-		if (!e->origin || get_varint(b, end, &off, &v))
-			return APSMD_BAD_FORMAT;
-		prev += (v >> 1) ^ (0 - (v & 1));
-		e->version = prev;
-		for (j = 0; j < e->npath; j++) {
-			if (get_varint(b, end, &off, &v) || v > UINT32_MAX)
-				return APSMD_BAD_FORMAT;
-			e->path[j] = (uint32_t)v;
-		}
-	}
 	if (off != end)
 		return APSMD_BAD_FORMAT;
 	*n = count;
@@ -294,7 +419,7 @@ enum apsmd_verdict apsmd_wire_verify(const uint8_t *b, size_t len,
 	end = len - APSMD_MAC_LEN;
 	if (crypto_auth_verify(b + end, b, end, key))
 		return APSMD_BAD_MAC;
-	/* v1 is refused; types 1 (BATCH) and 3 (DIGEST) are retired */
+	/* v1 and v2 are refused; types 1 (BATCH) and 3 (DIGEST) are retired */
 	if (apsmd_get32(b) != APSMD_MAGIC || b[4] != APSMD_WIRE_VERSION ||
 	    b[5] < APSMD_T_HEARTBEAT || b[5] == 3 || b[5] > APSMD_T_MAX)
 		return APSMD_BAD_FORMAT;

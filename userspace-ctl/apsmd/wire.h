@@ -14,20 +14,31 @@
 
 #define APSMD_KEY_BYTES		32
 
-/* ---- wire format v2 (all fixed-size integers big-endian) ----
+/* ---- wire format v3 (all fixed-size integers big-endian) ----
  *
- * header (32 bytes): magic u32 "APSM", version u8 (2), type u8, count u16,
+ * header (32 bytes): magic u32 "APSM", version u8 (3), type u8, count u16,
  *   sender u32, ttl u8, flags u8, pad u16, epoch u64, seq u64
  * body, by type:
  *   LOG:       stream u32, epoch u64, first u64 (prefix, 20 bytes), then
  *              count entries numbered first, first + 1, ... (stream 0:
- *              unsequenced repair/snapshot entries, first 0). Entry:
- *              byte0 (0x80 del, 0x40 IPv6, 0x20 origin follows, 0x10
- *              return dir, low 4 bits npath), proto u8, src[4|16],
- *              dst[4|16], sport u16, dport u16, varint spi, [varint
- *              origin: absent = the stream id], varint zigzag(version -
- *              previous entry's version, 0 before the first), npath
- *              varint instance ids. Varint: LEB128, 7 bits a byte.
+ *              unsequenced repair/snapshot entries, first 0). Each entry
+ *              is coded against the one before it in the datagram:
+ *                same u8: bit set = this part is the previous entry's
+ *                  and is absent here (0x01 flags+origin, 0x02 proto,
+ *                  0x04 src, 0x08 dst, 0x10 sport, 0x20 dport, 0x40 spi,
+ *                  0x80 npath+path); the first entry has same = 0
+ *                [flags u8: 0x80 del, 0x40 IPv6, 0x20 origin follows,
+ *                  0x10 return dir, low 4 bits 0]
+ *                [varint origin: absent = the stream id]
+ *                [proto u8] [src 4|16] [dst 4|16] [sport u16] [dport u16]
+ *                [varint spi]
+ *                varint zigzag(version - previous entry's version, 0
+ *                  before the first): always present
+ *                [npath u8 (<= APSM_PATH_MAX), npath varint instance ids]
+ *              An address is "same" only across entries of one family.
+ *              Typical: same client and service, new source port: 4-6
+ *              bytes; a new IPv4 client too: 8-10 bytes.
+ *              Varint: LEB128, 7 bits a byte, at most 10 bytes.
  *   HEARTBEAT: inventory hash u64, own instances u32, pad u32 (count 0)
  *   PULL:      what u8, pad[7], bitmap[16] (ignored)
  *   INSTANCE:  generation u32, total u16, pad u16, count records: op u8,
@@ -39,7 +50,7 @@
  * MAC: crypto_auth (HMAC-SHA512-256) over everything before, 32 bytes.
  */
 #define APSMD_MAGIC		0x4150534dU
-#define APSMD_WIRE_VERSION	2
+#define APSMD_WIRE_VERSION	3
 #define APSMD_T_HEARTBEAT	2
 #define APSMD_T_PULL		4
 #define APSMD_T_INSTANCE	5
@@ -65,6 +76,8 @@
 #define APSMD_HB_LEN		16
 #define APSMD_PULL_LEN		24
 #define APSMD_LOG_PREFIX	20
+/* LOG entries a datagram can hold (an entry is at least 2 bytes) */
+#define APSMD_LOG_ENTRIES_MAX	((APSMD_DGRAM_MAX - APSMD_LOG_PREFIX) / 2)
 #define APSMD_VEC_REC		20
 #define APSMD_RANGE_REC		28
 #define APSMD_INST_PREFIX	8
@@ -114,6 +127,7 @@ struct apsmd_wbuf {
 	uint8_t type;
 	uint32_t stream;	/* LOG: stream id, previous version */
 	uint64_t prev;
+	struct apsmd_flow last;	/* LOG: the previous entry */
 };
 
 /* A per-stream record: VECTOR (hwm in to, from unused) and NACK/LOG_GONE. */

@@ -47,12 +47,12 @@ static enum apsmd_verdict log_open(const uint8_t *b, size_t len,
 		return v;
 	if (g->type != APSMD_T_LOG)
 		return APSMD_BAD_FORMAT;
-	return apsmd_wire_log_open(body, blen, g->count, pre, out, 128, n);
+	return apsmd_wire_log_open(body, blen, g->count, pre, out, APSMD_LOG_ENTRIES_MAX, n);
 }
 
 static void t_log(void)
 {
-	static struct apsmd_flow out[128], in[128];
+	static struct apsmd_flow out[APSMD_LOG_ENTRIES_MAX], in[APSMD_LOG_ENTRIES_MAX + 1];
 	struct apsmd_hdr h = { .sender = 7, .epoch = 5, .seq = 9, .ttl = 3,
 			       .flags = APSMD_F_REPAIR }, g;
 	struct apsmd_range pre;
