@@ -4,7 +4,7 @@
  * FabricDevice, StatsFile, timers (HeartbeatInterval, PeerTimeout,
  * AntiEntropyInterval, SnapshotTimeout), gossip (GossipThreshold,
  * GossipFanout, GossipTTL), Inventory, NetlinkRcvbuf, UdpRcvbuf, UdpSndbuf,
- * RepairRate; repeated [Peer] Id, Endpoint,
+ * RepairRate, PushLinger; repeated [Peer] Id, Endpoint,
  * LinkAddress.
  * '#' and ';' start comments; keys are case-insensitive.
  */
@@ -178,6 +178,7 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 	c->log_size = 262144;
 	c->tomb_max = 1U << 20;
 	c->tomb_ttl_ms = 120000;
+	c->push_linger_ms = APSMD_PUSH_LINGER_MS;
 	f = fopen(file, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", file, strerror(errno));
@@ -294,6 +295,14 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 				if (parse_u32(val, 0, 1U << 31, &c->repair_rate) ||
 				    (c->repair_rate && c->repair_rate < 100000))
 					FAIL("RepairRate: not bytes/s (0 or 100000..2^31): %s", val);
+			} else if (!strcasecmp(key, "PushLinger")) {
+				if (strcmp(val, "0") &&
+				    (parse_ms(val, &c->push_linger_ms) ||
+				     c->push_linger_ms > APSMD_PUSH_LINGER_MAX))
+					FAIL("PushLinger: not 0 or a duration up to %dms (2ms): %s",
+					     APSMD_PUSH_LINGER_MAX, val);
+				if (!strcmp(val, "0"))
+					c->push_linger_ms = 0;
 			} else if (!strcasecmp(key, "NetlinkRcvbuf")) {
 				if (parse_u32(val, 1024, 1U << 30, &c->nl_rcvbuf))
 					FAIL("NetlinkRcvbuf: not bytes (1024..2^30): %s", val);

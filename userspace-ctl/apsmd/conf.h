@@ -14,6 +14,8 @@
 #include "wire.h"
 
 #define APSMD_PEERS_MAX		256
+#define APSMD_PUSH_LINGER_MS	2	/* PushLinger default */
+#define APSMD_PUSH_LINGER_MAX	100
 
 struct apsmd_peer {
 	uint32_t id;
@@ -41,6 +43,10 @@ struct apsmd_conf {
 	bool inventory;		/* announce/install instances (Inventory) */
 	/* replication v2 (sync): kept log entries, tombstones */
 	uint32_t log_size, tomb_max, tomb_ttl_ms;
+	/* LOG pushes wait up to this for more entries (PushLinger), 0:
+	 * sent at the end of each feed read
+	 */
+	uint32_t push_linger_ms;
 	unsigned int n_peers;
 	struct apsmd_peer peers[APSMD_PEERS_MAX];
 };

@@ -323,6 +323,9 @@ static int run(void)
 		pace = apsmd_peer_flush();
 		if (pace >= 0 && pace < timeout)
 			timeout = pace;
+		pace = apsmd_sync_push_wait(now);	/* PushLinger */
+		if (pace >= 0 && pace < timeout)
+			timeout = pace;
 		if (poll(pfd, 3, timeout) < 0) {
 			if (errno == EINTR)
 				continue;

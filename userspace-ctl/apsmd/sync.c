@@ -58,6 +58,7 @@ static uint32_t snap_from;
 static uint64_t my_epoch, my_next = 1;
 static struct apsmd_wbuf pw;	/* LOG being filled */
 static bool pw_open;
+static uint64_t pw_since;	/* its first entry, ms */
 
 /* the shadow of the kernel RDS (every feed change) and its Merkle repair */
 static struct shadow *sh;
@@ -267,7 +268,10 @@ static void send_log(struct apsmd_wbuf *w, uint32_t skip, uint8_t ttl)
 		apsmd_send_all(w, skip, 0, 0);
 }
 
-void apsmd_sync_flush(void)
+/* The LOG being filled, to every destination (the same datagram for
+ * each: its seqs stay consecutive).
+ */
+static void push_send(void)
 {
 	if (!pw_open)
 		return;
@@ -280,6 +284,28 @@ void apsmd_sync_flush(void)
 	send_log(&pw, 0, 0);
 }
 
+/* kern/peer drained: sent now, or with PushLinger once the LOG is full
+ * or its first entry is PushLinger old (apsmd_sync_tick, main's poll
+ * timeout from apsmd_sync_push_wait).
+ */
+void apsmd_sync_flush(void)
+{
+	if (apsmd_sync_push_wait(apsmd_now_ms()) > 0)
+		return;
+	push_send();
+}
+
+int apsmd_sync_push_wait(uint64_t now)
+{
+	uint64_t age;
+
+	if (!pw_open || !pw.count)
+		return -1;
+	age = now - pw_since;
+	return age >= conf->push_linger_ms ? 0 :
+	       (int)(conf->push_linger_ms - age);
+}
+
 /* Number f in this node's stream, keep it, pack it. */
 static void write_own(const struct apsmd_flow *f)
 {
@@ -289,12 +315,14 @@ static void write_own(const struct apsmd_flow *f)
 	if (!pw_open) {
 		apsmd_wire_log_begin(&pw, conf->id, my_epoch, seq);
 		pw_open = true;
+		pw_since = apsmd_now_ms();
 	}
 	r = apsmd_wire_log_add(&pw, f);
 	if (r == 1) {
-		apsmd_sync_flush();
+		push_send();
 		apsmd_wire_log_begin(&pw, conf->id, my_epoch, seq);
 		pw_open = true;
+		pw_since = apsmd_now_ms();
 		r = apsmd_wire_log_add(&pw, f);
 	}
 	if (r) {
@@ -364,7 +392,7 @@ void apsmd_sync_resync(void)
 	apsmd_ctr.resyncs++;
 	apsmd_dirty = true;
 	apsmd_kern_flows(write_present, NULL);
-	apsmd_sync_flush();
+	push_send();
 }
 
 /* kern_ops.behind: changes lost..to never reached apsmd. Writes of
@@ -795,6 +823,8 @@ void apsmd_sync_tick(uint64_t now)
 		poll_ms = now;
 		apsmd_kern_feed_poll();	/* peers' installs: not multicast */
 	}
+	if (!apsmd_sync_push_wait(now))
+		push_send();		/* PushLinger is over */
 	tomb_expire(now);
 	if (sh)
 		shadow_tick(sh, now);

@@ -28,6 +28,8 @@ void apsmd_sync_local(const struct apsmd_flow *f, uint8_t cause);
 void apsmd_sync_changes(const struct apsmd_change *c, unsigned int n);
 void apsmd_sync_behind(uint64_t from, uint64_t to);
 void apsmd_sync_flush(void);
+/* ms until the pending LOG push is due (PushLinger), 0: now, -1: none */
+int apsmd_sync_push_wait(uint64_t now);
 void apsmd_sync_resync(void);		/* write own entries again (start) */
 void apsmd_sync_on_log(struct apsmd_pstate *p, const struct apsmd_hdr *h,
 		       const uint8_t *body, size_t blen);
