@@ -33,6 +33,7 @@ extern unsigned int unit_passed, unit_failed;
 void test_args(void);
 void test_json(void);
 void test_apsmd_wire(void);
+void test_apsmd_wire_log(void);
 void test_nlerr(void);
 void test_flow(void);
 void test_apsmd_io(void);

@@ -12,6 +12,7 @@ int main(void)
 	test_args();
 	test_json();
 	test_apsmd_wire();
+	test_apsmd_wire_log();
 	test_nlerr();
 	test_flow();
 	test_apsmd_io();
