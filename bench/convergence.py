@@ -6,9 +6,10 @@
 
 TRACE holds lines of the kprobe event on apsm_rds_net_added (trace_clock
 mono), one per entry that entered a node's RDS:
-  ... 1234.567890: added: (...) rds=0xffff... why=0 dport=... ver=...
-why 0 = created by the packet path (the kernel event on node 1), why 1 =
-installed from a peer (the arrival on node 2 or 3). An entry is matched
+  ... 1234.567890: added: (...) rds=0xffff... why=1 dport=... ver=...
+why = enum apsm_rds_cause: 1 APSM_RDS_INSERT = created by the packet path
+(the kernel event on node 1), 2 APSM_RDS_INSTALL = installed from a peer
+(the arrival on node 2 or 3). An entry is matched
 across nodes by (version, dport). GEN_JSON is flowgen's summary line.
 
 Prints one table row (LABEL first) and, on stderr, nothing unless the
@@ -40,6 +41,7 @@ import socket
 import sys
 import time
 
+WHY_INSERT, WHY_INSTALL = 1, 2  # enum apsm_rds_cause (uapi/linux/apsm.h)
 LINE = re.compile(r"\s(\d+)\.(\d+): added: .*\brds=(0x[0-9a-f]+) why=(\d+) "
                   r"dport=(\d+) ver=(\d+)")
 
@@ -206,9 +208,9 @@ def main():
             t = int(m.group(1)) * 1000000 + int(m.group(2).ljust(6, "0")[:6])
             rds, why = int(m.group(3), 16), int(m.group(4))
             key = (int(m.group(6)), int(m.group(5)))
-            if rds == rds1 and why == 0:
+            if rds == rds1 and why == WHY_INSERT:
                 born.setdefault(key, t)
-            elif rds in got and why == 1:
+            elif rds in got and why == WHY_INSTALL:
                 got[rds].setdefault(key, t)
     if not born:
         print("convergence.py: no kernel event on node 1 in %s" % trace,

@@ -148,8 +148,9 @@ untrace() { # the kprobe goes before rmmod (it runs first: registered later)
 on_exit untrace
 echo 1 >"$T/events/apsmbench/added/enable"
 
-rdsptr() { # FILTER: the rds= of the first trace line matching FILTER
-	grep -a " added: " "$T/trace" | grep -a -- "$1" | head -n 1 | sed -nE 's/.*rds=(0x[0-9a-f]+).*/\1/p'
+rdsptr() { # FILTER: the rds= of the first trace line matching FILTER ("": none)
+	{ grep -a " added: " "$T/trace" | grep -a -- "$1" || true; } |
+		sed -nE '1s/.*rds=(0x[0-9a-f]+).*/\1/p'
 }
 count() { "$CTL" -n "$1" -j node show | sed -nE 's/.*"rds_count":([0-9]+).*/\1/p'; }
 
@@ -166,7 +167,7 @@ for i in 1 2; do
 		dst 10.3.0.1 dport 1024 >/dev/null || fail "node $((i + 1)) did not receive the calibration entry"
 done
 echo 0 >"$T/tracing_on"
-p1=$(rdsptr "why=0")
+p1=$(rdsptr "why=1 ")	# enum apsm_rds_cause: 1 INSERT (packet path)
 p2=$(rdsptr "dport=$(printf %d $((((61001 & 255) << 8) | (61001 >> 8))))")
 p3=$(rdsptr "dport=$(printf %d $((((61002 & 255) << 8) | (61002 >> 8))))")
 [ -n "$p1" ] && [ -n "$p2" ] && [ -n "$p3" ] || { cat "$T/trace" >&2; fail "calibration: tables not found in the trace"; }
