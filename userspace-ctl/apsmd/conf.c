@@ -174,11 +174,11 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 	c->udp_rcvbuf = 16 << 20;
 	c->udp_sndbuf = 16 << 20;
 	c->repair_rate = 8000000;
+	c->push_linger_ms = APSMD_PUSH_LINGER_MS;
 	c->inventory = true;
 	c->log_size = 262144;
 	c->tomb_max = 1U << 20;
 	c->tomb_ttl_ms = 120000;
-	c->push_linger_ms = APSMD_PUSH_LINGER_MS;
 	f = fopen(file, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", file, strerror(errno));
@@ -270,6 +270,14 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 			} else if (!strcasecmp(key, "TombstoneTTL")) {
 				if (parse_ms(val, &c->tomb_ttl_ms))
 					FAIL("TombstoneTTL: not a duration (120s): %s", val);
+			} else if (!strcasecmp(key, "PushLinger")) {
+				if (strcmp(val, "0") &&
+				    (parse_ms(val, &c->push_linger_ms) ||
+				     c->push_linger_ms > APSMD_PUSH_LINGER_MAX))
+					FAIL("PushLinger: not 0 or a duration up to %dms (2ms): %s",
+					     APSMD_PUSH_LINGER_MAX, val);
+				if (!strcmp(val, "0"))
+					c->push_linger_ms = 0;
 			} else if (!strcasecmp(key, "GossipFanout")) {
 				if (parse_u32(val, 1, APSMD_PEERS_MAX, &c->gossip_fanout))
 					FAIL("GossipFanout: not 1..%d: %s", APSMD_PEERS_MAX, val);
@@ -295,14 +303,6 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 				if (parse_u32(val, 0, 1U << 31, &c->repair_rate) ||
 				    (c->repair_rate && c->repair_rate < 100000))
 					FAIL("RepairRate: not bytes/s (0 or 100000..2^31): %s", val);
-			} else if (!strcasecmp(key, "PushLinger")) {
-				if (strcmp(val, "0") &&
-				    (parse_ms(val, &c->push_linger_ms) ||
-				     c->push_linger_ms > APSMD_PUSH_LINGER_MAX))
-					FAIL("PushLinger: not 0 or a duration up to %dms (2ms): %s",
-					     APSMD_PUSH_LINGER_MAX, val);
-				if (!strcmp(val, "0"))
-					c->push_linger_ms = 0;
 			} else if (!strcasecmp(key, "NetlinkRcvbuf")) {
 				if (parse_u32(val, 1024, 1U << 30, &c->nl_rcvbuf))
 					FAIL("NetlinkRcvbuf: not bytes (1024..2^30): %s", val);

@@ -40,13 +40,13 @@ struct apsmd_conf {
 	uint32_t nl_rcvbuf;	/* bytes, the rds/events socket */
 	uint32_t udp_rcvbuf, udp_sndbuf;	/* bytes, the UDP socket */
 	uint32_t repair_rate;	/* bytes/s of REPAIR datagrams, 0: unpaced */
-	bool inventory;		/* announce/install instances (Inventory) */
-	/* replication v2 (sync): kept log entries, tombstones */
-	uint32_t log_size, tomb_max, tomb_ttl_ms;
 	/* LOG pushes wait up to this for more entries (PushLinger), 0:
 	 * sent at the end of each feed read
 	 */
 	uint32_t push_linger_ms;
+	bool inventory;		/* announce/install instances (Inventory) */
+	/* replication v2 (sync): kept log entries, tombstones */
+	uint32_t log_size, tomb_max, tomb_ttl_ms;
 	unsigned int n_peers;
 	struct apsmd_peer peers[APSMD_PEERS_MAX];
 };
