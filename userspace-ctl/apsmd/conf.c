@@ -4,9 +4,10 @@
  * FabricDevice, StatsFile, timers (HeartbeatInterval, PeerTimeout,
  * AntiEntropyInterval, SnapshotTimeout), gossip (GossipThreshold,
  * GossipFanout, GossipTTL), Inventory, NetlinkRcvbuf, UdpRcvbuf, UdpSndbuf,
- * RepairRate, PushLinger; repeated [Peer] Id, Endpoint,
+ * RepairRate; repeated [Peer] Id, Endpoint,
  * LinkAddress.
  * '#' and ';' start comments; keys are case-insensitive.
+ * [Node] PushLinger: see conf.h.
  */
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -319,11 +319,11 @@ static int run(void)
 		if (apsmd_dirty && next > t_stats)
 			next = t_stats;
 		timeout = next > now ? (int)(next - now) : 0;
-		/* what this round sent leaves now; paced repairs when due */
-		pace = apsmd_peer_flush();
+		pace = apsmd_sync_push_wait(now);	/* PushLinger */
 		if (pace >= 0 && pace < timeout)
 			timeout = pace;
-		pace = apsmd_sync_push_wait(now);	/* PushLinger */
+		/* what this round sent leaves now; paced repairs when due */
+		pace = apsmd_peer_flush();
 		if (pace >= 0 && pace < timeout)
 			timeout = pace;
 		if (poll(pfd, 3, timeout) < 0) {
