@@ -728,7 +728,9 @@ void apsmd_sync_on_log_gone(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 static void send_vector(uint32_t peer, uint8_t flags)
 {
 	static struct apsmd_wbuf w;
-	struct apsmd_range v = { conf->id, my_epoch, 0, my_next - 1 };
+	/* what left: a LOG still lingering is no tail to ask for */
+	struct apsmd_range v = { conf->id, my_epoch, 0,
+				 my_next - 1 - (pw_open ? pw.count : 0) };
 	unsigned int i;
 
 	apsmd_wire_begin(&w, APSMD_T_VECTOR);
