@@ -193,13 +193,17 @@ static int flow_from_nest(const struct nlattr *nest, struct apsmd_flow *f)
 	return flow_from_nest_ex(nest, f, NULL, NULL);
 }
 
-void apsmd_kern_install(const struct apsmd_flow *f, unsigned int n)
+/* Entries per FLOW_INSTALL request: the largest (IPv6, 8 hops, ~160
+ * bytes of attributes) times this fits lib/nl.c's 8 KiB send buffer. A
+ * LOG datagram holds up to APSMD_LOG_ENTRIES_MAX entries.
+ */
+#define INSTALL_BATCH	40
+
+static void install_batch(const struct apsmd_flow *f, unsigned int n)
 {
 	struct nlmsghdr *nlh;
 	unsigned int i;
 
-	if (!n)
-		return;
 	nlh = nl_msg(APSM_CMD_FLOW_INSTALL, 0);
 	for (i = 0; i < n; i++) {
 		size_t al = f[i].family == AF_INET ? 4 : 16;
@@ -225,6 +229,17 @@ void apsmd_kern_install(const struct apsmd_flow *f, unsigned int n)
 		return;
 	}
 	apsmd_ctr.received += n;
+}
+
+void apsmd_kern_install(const struct apsmd_flow *f, unsigned int n)
+{
+	while (n) {
+		unsigned int k = n < INSTALL_BATCH ? n : INSTALL_BATCH;
+
+		install_batch(f, k);
+		f += k;
+		n -= k;
+	}
 }
 
 struct flow_dump {
