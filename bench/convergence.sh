@@ -98,6 +98,8 @@ for i in 0 1 2; do
 	{
 		printf '[Node]\nId = %d\nListen = 10.0.0.%d:7946\nKeyFile = %s\nFabricDevice = fab0\nStatsFile = %s\n' \
 			$((i + 1)) $((i + 1)) "$work/cluster.key" "$work/stats$i.json"
+		# APSM_BENCH_PUSH_LINGER=VALUE: PushLinger of this run (apsmd's default otherwise)
+		[ -z "${APSM_BENCH_PUSH_LINGER:-}" ] || printf 'PushLinger = %s\n' "$APSM_BENCH_PUSH_LINGER"
 		for j in 0 1 2; do
 			[ "$i" = "$j" ] && continue
 			printf '\n[Peer]\nId = %d\nEndpoint = 10.0.0.%d:7946\nLinkAddress = 02:fa:00:00:00:0%d\n' \
