@@ -50,6 +50,8 @@ extern struct apsmd_counters apsmd_io_ctr;
 
 /* The node id in log lines (set once the config is read). */
 void apsmd_log_id(uint32_t id);
+/* From now on apsmd_log() also goes to syslog (journald reads it). */
+void apsmd_log_syslog(void);
 void apsmd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t apsmd_now_ms(void);		/* CLOCK_MONOTONIC */
 uint64_t apsmd_wall_ms(void);		/* CLOCK_REALTIME */
