@@ -39,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint8_t key[APSMD_KEY_BYTES] = "apsm fuzz key, 32 bytes long...";
 static struct shadow *sh;
+static volatile uint64_t hash_sink;
 
 #define FAIL(...) do { fprintf(stderr, "fuzz_wire: " __VA_ARGS__); \
 		       fputc('\n', stderr); abort(); } while (0)
@@ -91,6 +92,9 @@ static void log_body(const struct apsmd_hdr *h, const uint8_t *body,
 		goto out;
 	if (n != h->count)
 		FAIL("LOG: %u entries decoded of %u", n, h->count);
+	/* what sync.c does with every entry next */
+	for (i = 0; i < n; i++)
+		hash_sink ^= apsmd_flow_keyhash(&f[i]) ^ apsmd_flow_hash(&f[i]);
 	apsmd_wire_log_begin(&w, pre.stream, pre.epoch, pre.from);
 	for (i = 0; i < n; i++) {
 		int r = apsmd_wire_log_add(&w, &f[i]);
