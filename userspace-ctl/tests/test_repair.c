@@ -276,8 +276,52 @@ static void t_horizon_empty(void)
 	teardown(&net, &a, &b);
 }
 
+/* The exchange applies the delete rule: a's tombstone at v against b's
+ * entry at v -> b gets the delete; against b's entry at v + 1 -> a gets
+ * the entry.
+ */
+static void t_tomb_tie(void)
+{
+	struct net net;
+	struct node a, b;
+	struct apsmd_flow f, out;
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		setup(&net, &a, &b, 10);
+		test_key(&f, 42, 9000);
+		shadow_apply(a.sh, &f, APSM_RDS_OP_NEW, 1, 0);
+		shadow_apply(a.sh, &f, APSM_RDS_OP_DEL, 3, 0);
+		f.version += round;
+		shadow_apply(b.sh, &f, APSM_RDS_OP_NEW, 1, 0);
+		shadow_tick(a.sh, 100);
+		shadow_tick(b.sh, 100);
+		net.now = 100;
+		apsmd_repair_round(&a.rp, 2);
+		pump(&net);
+		shadow_tick(a.sh, 200);
+		shadow_tick(b.sh, 200);
+		if (!round)
+			CHECK(shadow_find(b.sh, &f, &out) &&
+			      out.op == APSM_RDS_OP_DEL && out.version == 9000 &&
+			      shadow_find(a.sh, &f, &out) &&
+			      out.op == APSM_RDS_OP_DEL,
+			      "tombstone at v lost to the entry at v");
+		else
+			CHECK(shadow_find(a.sh, &f, &out) &&
+			      out.op == APSM_RDS_OP_NEW && out.version == 9001 &&
+			      shadow_find(b.sh, &f, &out) &&
+			      out.op == APSM_RDS_OP_NEW,
+			      "entry at v + 1 lost to the tombstone at v");
+		CHECK(shadow_root(a.sh) == shadow_root(b.sh),
+		      "trees differ after the exchange (round %d)", round);
+		teardown(&net, &a, &b);
+	}
+}
+
 void test_repair(void)
 {
+	t_tomb_tie();
 	t_horizon_empty();
 	t_big();
 }
