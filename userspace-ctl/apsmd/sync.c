@@ -630,12 +630,21 @@ void apsmd_sync_on_log(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 	/* relay tree: the body as it came, to this node's children in
 	 * the origin's tree
 	 */
-	if (fresh && !repair && apsmd_gossip()) {
+	if (fresh && apsmd_gossip()) {
+		/* a NACK answer too: what this node missed, its subtree in
+		 * the origin's tree missed as well; it goes down as a push
+		 * (the children relay it on; a child that has it drops the
+		 * duplicates), counted as repair_relayed, not relayed
+		 */
 		apsmd_wire_begin(&relay, APSMD_T_LOG);
 		apsmd_wire_raw(&relay, body, blen);
 		relay.count = h->count;
-		if (send_tree(&relay, pre.stream))
-			apsmd_ctr.relayed += fresh;
+		if (send_tree(&relay, pre.stream)) {
+			if (repair)
+				apsmd_ctr.repair_relayed += fresh;
+			else
+				apsmd_ctr.relayed += fresh;
+		}
 	}
 	if (olog_rx_gap(r) && !r->nack_ms)
 		nack(r, h->sender, 0);
