@@ -435,6 +435,7 @@ static void recon_dump(const struct apsmd_flow *f, void *arg)
 void apsmd_sync_behind(uint64_t from, uint64_t to)
 {
 	struct recon dump = { 0 }, gone = { 0 };
+	uint64_t bad = apsmd_ctr.bad_format;
 	size_t i;
 
 	apsmd_ctr.feed_behind++;
@@ -448,8 +449,11 @@ void apsmd_sync_behind(uint64_t from, uint64_t to)
 	apsmd_ctr.resyncs++;
 	apsmd_dirty = true;
 	shadow_unmark(sh);
-	if (apsmd_kern_flows(recon_dump, &dump) || dump.oom) {
-		/* an incomplete dump proves no delete: write what it has */
+	if (apsmd_kern_flows(recon_dump, &dump) || dump.oom ||
+	    apsmd_ctr.bad_format != bad) {
+		/* an incomplete dump (failed, out of memory, an entry it
+		 * could not read) proves no delete: write what it has
+		 */
 		apsmd_log("feed reconcile: the dump failed: no deletes found");
 	} else {
 		shadow_unmarked(sh, conf->id, recon_add, &gone);
