@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # tests/lib-sim.sh: what the simulator host tests (tests/host/sim-*.sh)
 # share. apsmd-sim processes (apsmd on the in-memory kernel stand-in of
@@ -23,7 +24,7 @@
 
 SIM=${APSMD_SIM_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)/userspace-ctl/apsmd/apsmd-sim}
 PY=/usr/bin/python3
-declare -A pid
+declare -A pid	# node -> PID, for the tests (kill a node)
 
 sim_setup() {	# NAME N [need-ns]
 	[ -x "$SIM" ] || fail "$SIM missing: run 'make -C userspace-ctl'"
@@ -71,9 +72,11 @@ sim_start() {	# NODE [VAR=VALUE...]
 	env APSMD_SIM_STATE="$work/state$i.json" APSMD_SIM_CTL="$work/ctl$i" "$@" \
 		"${run[@]}" "$SIM" -c "$work/n$i.conf" --foreground 2>>"$work/log$i" &
 	bg_pids+=($!)
+	# shellcheck disable=SC2034  # read by the tests
 	pid[$i]=$!
 }
 
+# shellcheck disable=SC2120  # the arguments are optional
 sim_start_all() {	# [VAR=VALUE...]
 	local i
 	for i in $(seq 1 "$N"); do

@@ -36,7 +36,7 @@ ip -n "$ns" rule add pref 1000 lookup local && ip -n "$ns" rule del pref 0 ||
 sim_conf 'LogSize = 64\nAntiEntropyInterval = 1s\n'
 sim_start_all
 sim_wait_ready
-for i in $(seq 1 $N); do
+for i in $(seq 1 "$N"); do
 	echo "gen 2000 100" >"$work/ctl$i"
 done
 wait_until "$WAIT" sim_all 300 || { sim_show; fail "no convergence at 300 entries before the partition"; }
