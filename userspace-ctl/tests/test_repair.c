@@ -319,8 +319,46 @@ static void t_tomb_tie(void)
 	}
 }
 
+/* A malformed TREE_ENTRIES datagram installs nothing (all or nothing,
+ * as LOG): one well-formed item, then trailing bytes.
+ */
+static void t_entries_atomic(void)
+{
+	struct net net;
+	struct node a, b;
+	struct apsmd_hdr h = { .type = APSMD_T_TREE_ENTRIES, .count = 1 };
+	uint8_t body[REPAIR_TE_PREFIX + 44 + 3];
+	uint8_t *q = body + REPAIR_TE_PREFIX;
+
+	setup(&net, &a, &b, 10);
+	memset(body, 0, sizeof(body));
+	q[0] = APSM_RDS_OP_NEW;
+	q[1] = AF_INET;
+	q[2] = 6;
+	q[4] = 1;				/* npath */
+	apsmd_put16(q + 8, 1000);
+	apsmd_put16(q + 10, 80);
+	apsmd_put32(q + 16, 2);			/* origin */
+	apsmd_put64(q + 20, 77);		/* version */
+	q[32] = 10;				/* src 10.0.0.1 */
+	q[35] = 1;
+	q[36] = 10;				/* dst 10.0.0.2 */
+	q[39] = 2;
+	apsmd_put32(q + 40, 100);		/* path */
+	CHECK(apsmd_repair_on_msg(&a.rp, 2, &h, body, sizeof(body)) == -1 &&
+	      a.rp.st.items_installed == 0 && a.rp.st.bad_format == 1,
+	      "malformed TREE_ENTRIES: ret -1 expected, %llu installed",
+	      (unsigned long long)a.rp.st.items_installed);
+	CHECK(apsmd_repair_on_msg(&a.rp, 2, &h, body, sizeof(body) - 3) == 0 &&
+	      a.rp.st.items_installed == 1,
+	      "the same item well-formed: %llu installed",
+	      (unsigned long long)a.rp.st.items_installed);
+	teardown(&net, &a, &b);
+}
+
 void test_repair(void)
 {
+	t_entries_atomic();
 	t_tomb_tie();
 	t_horizon_empty();
 	t_big();
