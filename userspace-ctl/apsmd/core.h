@@ -27,7 +27,8 @@
 	X(repair_bytes) X(ctrl_bytes) X(rx_queue_drop) X(repair_paced) \
 	X(feed_behind) X(feed_changes) X(gaps_detected) \
 	X(gap_entries_repaired) X(log_gone) X(tomb_live) X(tomb_blocked) \
-	X(tree_sends) X(merkle_rounds) X(merkle_diff_leaves)
+	X(tree_sends) X(merkle_rounds) X(merkle_diff_leaves) \
+	X(behind_deletes) X(repair_relayed)
 
 struct apsmd_counters {
 #define APSMD_X(n) uint64_t n;
