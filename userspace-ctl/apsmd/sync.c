@@ -135,6 +135,8 @@ void apsmd_sync_init(const struct apsmd_conf *c, uint64_t start,
 	my_epoch = apsmd_wall_ms();	/* newer at every start */
 	if (olog_init(c->log_size))
 		apsmd_log("cannot allocate the log (%u entries)", c->log_size);
+	else
+		olog_own(c->id);
 	if (tomb_init(c->tomb_max, c->tomb_ttl_ms))
 		apsmd_log("cannot allocate the tombstones (%u)", c->tomb_max);
 	sh = shadow_new(merkle_horizon(), c->tomb_ttl_ms);
