@@ -7,13 +7,24 @@
 # Stages, in order: build (warnings are errors, W=1, sparse), userspace unit
 # tests, host tests (tests/host/), KUnit under UML, VM tests (tests/vm/,
 # each in a fresh VM via scripts/vm-run.sh). Full logs go to
-# $APSM_LOG_DIR (default .test-logs/ in the clone).
+# $APSM_LOG_DIR (default .test-logs/ in the clone). KUnit and the VM tests
+# run APSM_VM_JOBS at a time (default 2, 1 = one after the other); their
+# result lines then come in completion order (Documentation/testing.md).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 LOGDIR=${APSM_LOG_DIR:-$ROOT/.test-logs}
 mkdir -p "$LOGDIR"
 FILTERS=("$@")
+VM_JOBS=${APSM_VM_JOBS:-2}	# KUnit and VM tests at a time (see below)
+case $VM_JOBS in
+''|*[!0-9]*) VM_JOBS=0 ;;
+esac
+if [ "$((10#$VM_JOBS))" -lt 1 ]; then
+	echo "check.sh: APSM_VM_JOBS must be a number >= 1, got '${APSM_VM_JOBS:-}'" >&2
+	exit 2
+fi
+VM_JOBS=$((10#$VM_JOBS))
 PASSED=0 FAILED=0 SKIPPED=0
 FAILED_NAMES=()
 START=$SECONDS
@@ -152,10 +163,6 @@ kunit_suites_ran() {
 # result line is printed when it ends, so with more than one job the lines
 # come in completion order. The slowest VM tests (VM_FIRST, measured) start
 # first so that none of them is left running alone at the end.
-VM_JOBS=${APSM_VM_JOBS:-2}
-case $VM_JOBS in
-''|*[!0-9]*|0) echo "check.sh: APSM_VM_JOBS must be a number >= 1, got '$VM_JOBS'" >&2; exit 2 ;;
-esac
 VM_FIRST=(apsmd-repl load-unload apsmd-faults proxy-nat apsmd-inventory apsmd-sync)
 
 JOBDIR=$(mktemp -d "${TMPDIR:-/tmp}/apsm-check.XXXXXX") || exit 1
