@@ -7,6 +7,8 @@
 #include <linux/ctype.h>
 #include <linux/module.h>
 
+#include "core/netns.h"
+#include "flow/feed.h"
 #include "nl/netlink.h"
 #include "nl/nl_obj.h"
 #include "core/version.h"
@@ -195,6 +197,33 @@ static const struct genl_multicast_group apsm_mcgrps[] = {
 				    .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
+/* The first command that changes a node makes its change feed's ring
+ * (flow/feed.h: a netns that never uses APSM keeps none). Reads do not.
+ */
+static int apsm_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			    struct genl_info *info)
+{
+	struct apsm_net *an = apsm_net(genl_info_net(info));
+
+	switch (ops->cmd) {
+	case APSM_CMD_NODE_GET:
+	case APSM_CMD_PEER_GET:
+	case APSM_CMD_PORT_GET:
+	case APSM_CMD_SERVICE_GET:
+	case APSM_CMD_INSTANCE_GET:
+	case APSM_CMD_CHAIN_GET:
+	case APSM_CMD_POLICY_GET:
+	case APSM_CMD_FLOW_GET:
+	case APSM_CMD_STATS_GET:
+		return 0;
+	}
+	if (apsm_feed_ensure(an->feed)) {
+		NL_SET_ERR_MSG(info->extack, "no memory for the change feed");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 struct genl_family apsm_genl_family __ro_after_init = {
 	.name = APSM_GENL_NAME,
 	.version = APSM_GENL_VERSION,
@@ -202,6 +231,7 @@ struct genl_family apsm_genl_family __ro_after_init = {
 	.policy = apsm_policy,
 	.netnsok = true,
 	.parallel_ops = false,
+	.pre_doit = apsm_nl_pre_doit,
 	.module = THIS_MODULE,
 	.ops = apsm_genl_ops,
 	.n_ops = ARRAY_SIZE(apsm_genl_ops),
