@@ -164,7 +164,7 @@ void apsm_rds_settle(struct apsm_rds *rds);
  * A step resumes by the flow key of the entry it stopped at, never by its
  * pointer: that entry may be freed and its memory reused meanwhile by an
  * entry further down the same bucket, and resuming at the pointer would
- * skip the entries between (Documentation/datapath.md, "Dump walk").
+ * skip the entries between (Documentation/design.md, "The flow dump walk").
  *
  *	e = apsm_rds_cursor_start(c);
  *	while (e && room) { use(e); e = apsm_rds_cursor_next(c); }
