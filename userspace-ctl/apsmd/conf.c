@@ -153,10 +153,36 @@ static bool peer_done(const struct apsmd_peer *p, bool have_ll)
 	return p->id && p->ep_len && have_ll;
 }
 
+/* One line of f into buf (without its newline; the last line may lack
+ * one): 1 read, 0 end of file, -1 longer than size - 1, -2 a NUL byte.
+ */
+static int conf_getline(FILE *f, char *buf, size_t size)
+{
+	size_t n = 0;
+	bool nul = false;
+	int ch;
+
+	while ((ch = getc(f)) != EOF && ch != '\n') {
+		if (!ch)
+			nul = true;
+		if (n + 1 >= size) {
+			while ((ch = getc(f)) != EOF && ch != '\n')
+				;
+			return -1;
+		}
+		buf[n++] = (char)ch;
+	}
+	if (ch == EOF && !n && !nul)
+		return 0;
+	buf[n] = '\0';
+	return nul ? -2 : 1;
+}
+
 int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 		    size_t errlen)
 {
 	char buf[1024], *line, *key, *val, *eq, *hash;
+	int got;
 	unsigned int lineno = 0, sec = SEC_NONE, peer_line = 0, i;
 	struct apsmd_peer *p = NULL;
 	bool have_ll = false;
@@ -185,10 +211,12 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 	}
 #define FAIL(...) do { conf_err(err, errlen, file, lineno, __VA_ARGS__); \
 		       fclose(f); return -1; } while (0)
-	while (fgets(buf, sizeof(buf), f)) {
+	while ((got = conf_getline(f, buf, sizeof(buf))) != 0) {
 		lineno++;
-		if (!strchr(buf, '\n') && !feof(f))
-			FAIL("line too long");
+		if (got == -1)
+			FAIL("line too long (%zu bytes at most)", sizeof(buf) - 1);
+		if (got == -2)
+			FAIL("NUL byte in the line");
 		hash = strpbrk(buf, "#;");
 		if (hash)
 			*hash = '\0';

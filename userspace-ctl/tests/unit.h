@@ -38,6 +38,7 @@ void test_flow(void);
 void test_apsmd_io(void);
 void test_shadow(void);
 void test_repair(void);
+void test_conf(void);
 void test_relay(void);
 void test_olog(void);
 void test_tomb(void);
