@@ -223,6 +223,7 @@ void apsmd_inv_on_msg(struct apsmd_pstate *p, const struct apsmd_hdr *h,
 		apsmd_ctr.inv_received++;
 		if (r[i].node != h->sender || r[i].node == conf->id) {
 			apsmd_ctr.bad_format++;	/* not the sender's own */
+			apsmd_ctr.inst_foreign++;
 			continue;
 		}
 		if (r[i].op == APSMD_INST_OP_DEL) {

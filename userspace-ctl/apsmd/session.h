@@ -26,6 +26,10 @@
 #define APSMD_TAG_LEN		16	/* AEAD tag (per-node keys) */
 #define APSMD_SESS_RX		4	/* 2 own keys (rotation) x 2 peer keys */
 #define APSMD_STATE_PEERS	256
+/* header flag: "your epoch is refused here (I restarted): take a new
+ * one" (authenticated with the datagram)
+ */
+#define APSMD_F_EPOCH_STALE	0x80
 
 /* This node's keys. */
 struct apsmd_ident {
