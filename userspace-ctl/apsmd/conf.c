@@ -175,7 +175,7 @@ static int conf_node_identity(struct apsmd_conf *c, const char *key,
 	}
 	if (!strcasecmp(key, "MaxClockSkew")) {
 		if (parse_ms(val, &c->max_skew_ms) || !c->max_skew_ms) {
-			snprintf(err, errlen, "MaxClockSkew: not a time in ms (> 0): %s", val);
+			snprintf(err, errlen, "MaxClockSkew: not a time (\"60\", \"60s\", \"60000ms\"; 1 ms..1 h): %s", val);
 			return 1;
 		}
 		return 0;
@@ -364,7 +364,10 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 			} else if (!conf_node_identity(c, key, val, err, errlen)) {
 				;
 			} else if (*err) {
-				FAIL("%s", err);
+				char why[256];
+
+				snprintf(why, sizeof(why), "%s", err);
+				FAIL("%s", why);
 			} else {
 				FAIL("unknown key %s in [Node]", key);
 			}
@@ -422,8 +425,12 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 			if (c->peers[j].id == c->peers[i].id)
 				FAIL("peer %u listed twice", c->peers[i].id);
 	}
-	if (conf_identity_check(c, err, errlen))
-		FAIL("%s", err);
+	if (conf_identity_check(c, err, errlen)) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		FAIL("%s", why);
+	}
 #undef FAIL
 	fclose(f);
 	return 0;

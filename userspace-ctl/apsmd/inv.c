@@ -22,6 +22,7 @@
 
 #include "core.h"
 #include "inv.h"
+#include "session.h"
 #include "kern.h"
 #include "peer.h"
 
@@ -221,7 +222,8 @@ void apsmd_inv_on_msg(struct apsmd_pstate *p, const struct apsmd_hdr *h,
 	}
 	for (i = 0; i < n; i++) {
 		apsmd_ctr.inv_received++;
-		if (r[i].node != h->sender || r[i].node == conf->id) {
+		if (apsmd_auth_inst(h->sender, r[i].node) != APSMD_AUTH_OK ||
+		    r[i].node == conf->id) {
 			apsmd_ctr.bad_format++;	/* not the sender's own */
 			apsmd_ctr.inst_foreign++;
 			continue;

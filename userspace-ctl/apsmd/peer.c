@@ -512,6 +512,7 @@ static void io_rx(const uint8_t *b, size_t len, uint64_t now)
 	struct apsmd_hdr h;
 	const uint8_t *body;
 	enum apsmd_verdict v;
+	bool stale;
 	size_t blen;
 
 	apsmd_io_add(rx_dgrams, 1);
@@ -559,9 +560,9 @@ static void io_rx(const uint8_t *b, size_t len, uint64_t now)
 	/* after this node's restart: nothing of an epoch already seen (it
 	 * may be a capture); the peer is asked for a new epoch
 	 */
-	if ((!rw->init && h.epoch <= ps->epoch_floor) ||
-	    apsmd_replay_check(rw, h.epoch, h.seq)) {
-		if (!rw->init)
+	if (apsmd_replay_accept(rw, ps->epoch_floor, h.epoch, h.seq,
+				&stale)) {
+		if (stale)
 			__atomic_store_n(&ps->epoch_stale, true,
 					 __ATOMIC_RELAXED);
 		apsmd_io_add(replay, 1);

@@ -291,7 +291,23 @@ int apsmd_state_seen(struct apsmd_state *st, uint32_t id, uint64_t epoch)
 	return apsmd_state_save(st) ? -1 : 1;
 }
 
+int apsmd_replay_accept(struct apsmd_replay *rw, uint64_t floor,
+			uint64_t epoch, uint64_t seq, bool *stale)
+{
+	*stale = false;
+	if (!rw->init && epoch <= floor) {
+		*stale = true;
+		return -1;
+	}
+	return apsmd_replay_check(rw, epoch, seq);
+}
+
 /* ------------------------------------------------------------ authorisation */
+
+enum apsmd_auth apsmd_auth_inst(uint32_t sender, uint32_t node)
+{
+	return node == sender ? APSMD_AUTH_OK : APSMD_AUTH_ORIGIN;
+}
 
 enum apsmd_auth apsmd_auth_stream(uint32_t sender, uint32_t stream,
 				  uint32_t relay_parent)

@@ -106,6 +106,15 @@ uint64_t apsmd_state_floor(const struct apsmd_state *st, uint32_t id);
 int apsmd_state_seen(struct apsmd_state *st, uint32_t id, uint64_t epoch);
 int apsmd_state_save(const struct apsmd_state *st);
 
+/* The replay check of a datagram of a peer whose highest epoch seen
+ * before this node started is floor: nothing of that epoch or older is
+ * fresh until the window has one (a capture replayed after a restart);
+ * *stale is set then (the peer must take a new epoch). 0 fresh
+ * (recorded), -1 refused.
+ */
+int apsmd_replay_accept(struct apsmd_replay *rw, uint64_t floor,
+			uint64_t epoch, uint64_t seq, bool *stale);
+
 /* ---- authorisation (pure) ---- */
 enum apsmd_auth {
 	APSMD_AUTH_OK,
@@ -123,6 +132,8 @@ enum apsmd_auth apsmd_auth_stream(uint32_t sender, uint32_t stream,
  * deletes of any (the operator's delete of a foreign entry).
  */
 enum apsmd_auth apsmd_auth_entry(uint32_t stream, const struct apsmd_flow *f);
+/* An INSTANCE record naming node, from sender: only its own. */
+enum apsmd_auth apsmd_auth_inst(uint32_t sender, uint32_t node);
 /* A version (ms << 16 | logical) against this node's clock now_ms. */
 enum apsmd_auth apsmd_auth_version(uint64_t version, uint64_t now_ms,
 				   uint32_t skew_ms);
