@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -471,6 +472,14 @@ static void io_heard(struct apsmd_pstate *p, uint64_t now)
 	hb_send(p->id);		/* so that it learns of us at once too */
 }
 
+static uint64_t apsmd_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 /* A fresh datagram of ps: persist its epoch if it grew; bump ours if it
  * says our epoch is stale there (it restarted and saw it before).
  */
@@ -488,7 +497,8 @@ static void io_epoch(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 	{
 		char err[300];
 
-		if (apsmd_state_next_epoch(rstate, 0, err, sizeof(err))) {
+		if (apsmd_state_next_epoch(rstate, apsmd_wall_ns(), err,
+				   sizeof(err))) {
 			apsmd_io_add(state_write_fail, 1);
 			apsmd_log("%s", err);
 			return;

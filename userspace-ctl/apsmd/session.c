@@ -252,7 +252,10 @@ int apsmd_state_next_epoch(struct apsmd_state *st, uint64_t seed, char *err,
 		snprintf(err, errlen, "%s: epoch exhausted", st->path);
 		return -1;
 	}
-	st->epoch = st->epoch ? st->epoch + 1 : seed;
+	/* never back; the seed (the wall clock in ns) lets a node whose
+	 * state was lost start above every epoch it used before
+	 */
+	st->epoch = st->epoch + 1 > seed ? st->epoch + 1 : seed;
 	if (apsmd_state_save(st)) {
 		snprintf(err, errlen, "%s: cannot write the replay state: %s",
 			 st->path, strerror(errno));
@@ -295,7 +298,7 @@ int apsmd_replay_accept(struct apsmd_replay *rw, uint64_t floor,
 			uint64_t epoch, uint64_t seq, bool *stale)
 {
 	*stale = false;
-	if (!rw->init && epoch <= floor) {
+	if ((!rw->init && epoch <= floor) || (rw->init && epoch < rw->epoch)) {
 		*stale = true;
 		return -1;
 	}

@@ -93,8 +93,8 @@ struct apsmd_state {
 /* Read path (a missing file is an empty state). 0 or -1 (err). */
 int apsmd_state_load(struct apsmd_state *st, const char *path, char *err,
 		     size_t errlen);
-/* The next epoch of this node: the stored one + 1, or seed if none is
- * stored; written and fsync'd before it is returned in st->epoch.
+/* The next epoch of this node: the stored one + 1, or seed if that is
+ * larger (the wall clock in ns: a lost state starts above); written and fsync'd before it is returned in st->epoch.
  * 0 or -1 (err).
  */
 int apsmd_state_next_epoch(struct apsmd_state *st, uint64_t seed, char *err,
@@ -109,7 +109,9 @@ int apsmd_state_save(const struct apsmd_state *st);
 /* The replay check of a datagram of a peer whose highest epoch seen
  * before this node started is floor: nothing of that epoch or older is
  * fresh until the window has one (a capture replayed after a restart);
- * *stale is set then (the peer must take a new epoch). 0 fresh
+ * *stale is set then, or for an epoch older than the window's: the peer
+ * must take a new epoch (if it is genuine, it restarted with a lost
+ * state or this node restarted). 0 fresh
  * (recorded), -1 refused.
  */
 int apsmd_replay_accept(struct apsmd_replay *rw, uint64_t floor,
