@@ -1062,4 +1062,6 @@ void apsmd_peer_close(void)
 	free(pq);
 	pq = NULL;
 	sodium_memzero(key, sizeof(key));
+	sodium_memzero(sess_tab, sizeof(sess_tab));
+	sodium_memzero(&ident, sizeof(ident));
 }
