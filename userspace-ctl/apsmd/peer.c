@@ -572,9 +572,17 @@ static void io_rx(const uint8_t *b, size_t len, uint64_t now)
 	 */
 	if (apsmd_replay_accept(rw, ps->epoch_floor, h.epoch, h.seq,
 				&stale)) {
-		if (stale)
+		if (stale) {
 			__atomic_store_n(&ps->epoch_stale, true,
 					 __ATOMIC_RELAXED);
+			/* ask it at once (rate-limited: replays must not
+			 * make us send), then with every heartbeat
+			 */
+			if (now - ps->stale_hb_ms >= conf->heartbeat_ms) {
+				ps->stale_hb_ms = now;
+				hb_send(ps->id);
+			}
+		}
 		apsmd_io_add(replay, 1);
 		__atomic_fetch_add(&ps->replayed, 1, __ATOMIC_RELAXED);
 		return;

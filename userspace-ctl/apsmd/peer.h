@@ -39,7 +39,7 @@ struct apsmd_pstate {
 	 * this node had seen when it started (nothing of it or before is
 	 * accepted), and whether it must be asked for a new epoch
 	 */
-	uint64_t epoch_floor;
+	uint64_t epoch_floor, stale_hb_ms;
 	bool epoch_stale;
 	/* the main loop's */
 	bool ready;		/* says it holds a full RDS */
