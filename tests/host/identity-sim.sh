@@ -48,8 +48,8 @@ for i in 1 2 3; do
 done
 for i in 1 2 3; do
 	{
-		printf '[Node]\nId = %d\nListen = 127.0.0.%d:%d\nKeyFile = %s\nFabricDevice = lo\nStatsFile = %s\nInventory = no\n' \
-			$i $i $port "$work/key$i" "$work/stats$i.json"
+		printf '[Node]\nId = %d\nListen = 127.0.0.%d:%d\nKeyFile = %s\nFabricDevice = lo\nStatsFile = %s\nInventory = no\nStateFile = %s\n' \
+			$i $i $port "$work/key$i" "$work/stats$i.json" "$work/state$i"
 		for j in 1 2 3; do
 			[ $i = $j ] && continue
 			printf '[Peer]\nId = %d\nEndpoint = 127.0.0.%d:%d\nLinkAddress = 02:00:00:00:00:%02x\nPublicKey = %s\n' \

@@ -45,8 +45,8 @@ echo garbage | "$D" pubkey >/dev/null 2>&1 && fail "pubkey accepted garbage"
 pub() { cat "$work/n$1.pub"; }
 id_conf() { # I: node I's config with per-node keys
 	local i=$1 j
-	printf '[Node]\nId = %d\nListen = 10.0.0.%d:7946\nKeyFile = %s\nFabricDevice = fab0\nStatsFile = %s\n' \
-		$((i + 1)) $((i + 1)) "$work/n$i.key" "$work/apsmd$i.json"
+	printf '[Node]\nId = %d\nListen = 10.0.0.%d:7946\nKeyFile = %s\nFabricDevice = fab0\nStatsFile = %s\nStateFile = %s\n' \
+		$((i + 1)) $((i + 1)) "$work/n$i.key" "$work/apsmd$i.json" "$work/n$i.state"
 	for j in 0 1 2; do
 		[ "$i" = "$j" ] && continue
 		printf '\n[Peer]\nId = %d\nEndpoint = 10.0.0.%d:7946\nLinkAddress = 02:fa:00:00:00:0%d\nPublicKey = %s\n' \

@@ -203,16 +203,10 @@ static int conf_identity_check(struct apsmd_conf *c, char *err,
 		snprintf(err, errlen, "PreviousKeyFile needs per-node keys (a PublicKey for every peer)");
 		return -1;
 	}
-	if (!c->state_file[0]) {
-		/* next to the stats file, or in /var/lib/apsm */
-		if (c->stats_file[0] &&
-		    strlen(c->stats_file) + 7 < sizeof(c->state_file))
-			snprintf(c->state_file, sizeof(c->state_file),
-				 "%s.state", c->stats_file);
-		else
-			snprintf(c->state_file, sizeof(c->state_file),
-				 "/var/lib/apsm/apsmd-%u.state", c->id);
-	}
+	/* persistent storage (StatsFile is often on a tmpfs: /run) */
+	if (!c->state_file[0])
+		snprintf(c->state_file, sizeof(c->state_file),
+			 "/var/lib/apsm/apsmd-%u.state", c->id);
 	return 0;
 }
 

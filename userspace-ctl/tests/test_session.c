@@ -294,7 +294,7 @@ static void test_keys_conf(void)
 	CHECK(!apsmd_conf_load(cf, c, err, sizeof(err)) && c->per_node &&
 	      c->peers[0].n_pubkeys == 2 && c->peers[1].n_pubkeys == 1 &&
 	      !memcmp(c->peers[1].pubkey[0], pk, 32) &&
-	      c->max_skew_ms == 5000 && strstr(c->state_file, "s.json.state"),
+	      c->max_skew_ms == 5000 && !strcmp(c->state_file, "/var/lib/apsm/apsmd-1.state"),
 	      "per-node config: %s", err);
 	snprintf(conf_text, sizeof(conf_text),
 		 "[Node]\nId = 1\nListen = 10.0.0.1:7946\nKeyFile = %s\nFabricDevice = fab0\n"
