@@ -298,7 +298,7 @@ int apsmd_replay_accept(struct apsmd_replay *rw, uint64_t floor,
 			uint64_t epoch, uint64_t seq, bool *stale)
 {
 	*stale = false;
-	if ((!rw->init && epoch <= floor) || (rw->init && epoch < rw->epoch)) {
+	if (!rw->init && epoch <= floor) {
 		*stale = true;
 		return -1;
 	}

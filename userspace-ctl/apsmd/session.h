@@ -109,9 +109,9 @@ int apsmd_state_save(const struct apsmd_state *st);
 /* The replay check of a datagram of a peer whose highest epoch seen
  * before this node started is floor: nothing of that epoch or older is
  * fresh until the window has one (a capture replayed after a restart);
- * *stale is set then, or for an epoch older than the window's: the peer
- * must take a new epoch (if it is genuine, it restarted with a lost
- * state or this node restarted). 0 fresh
+ * *stale is set then: the peer must take a new epoch. (Not for an epoch
+ * older than a running window's: a replayed capture must not make the
+ * peer change its epoch.) 0 fresh
  * (recorded), -1 refused.
  */
 int apsmd_replay_accept(struct apsmd_replay *rw, uint64_t floor,
