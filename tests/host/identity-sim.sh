@@ -10,8 +10,10 @@
 # Proves: (1) the three tables converge (3000 entries, one digest); (2) a
 # node's delete of its own flow and (3) a node's delete of another node's
 # flow (an operator's delete, the one foreign write allowed) reach every
-# node; nothing failed authentication and no genuine update was refused
-# (auth_fail, auth_origin_refused, version_ahead all 0).
+# node; (4) node 1's key is rotated in the 5 steps of security.md (each a
+# SIGHUP) while it keeps deleting flows: every delete reaches every node;
+# nothing failed authentication and no genuine update was refused
+# (auth_fail, auth_origin_refused, version_ahead, inst_foreign all 0).
 #
 #   tests/host/identity-sim.sh
 #
@@ -124,6 +126,61 @@ wait_until $WAIT all $((3 * FLOWS - 2)) 1 $((FLOWS - 1)) ||
 	{ show; fail "node 3's delete of node 1's flow 9 did not reach every node within $WAIT s"; }
 show
 log "node 3's delete of node 1's flow reached every node: $((3 * FLOWS - 2)) entries, one digest"
+# (4) rotation of node 1's key, step by step as Documentation/security.md
+# says, each step a SIGHUP: nothing fails authentication and deletes keep
+# reaching every node at every step
+pids=("${bg_pids[@]}")
+reloads() { grep -c "reloaded:" "$work/log$1" || true; }
+hup() { # NODE...: SIGHUP them, wait until each has reloaded
+	local i n
+	for i in "$@"; do
+		n=$(reloads "$i")
+		kill -HUP "${pids[i - 1]}"
+		wait_until 10 test "$(reloads "$i")" -gt "$n" ||
+			fail "node $i did not reload: $(tail -3 "$work/log$i")"
+	done
+}
+left=$((3 * FLOWS - 2)) mine=$((FLOWS - 1)) k=100 hb=()
+ctr() { "$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$work/stats$1.json" "$2"; }
+heard() { # NODE N: NODE received N heartbeats more than hb[NODE]
+	[ "$(ctr "$1" heartbeats_received)" -ge $((hb[$1] + $2)) ]
+}
+step() { # MSG: node 1 deletes one of its flows; every node must see it,
+	# and hear 2 heartbeats from each peer, with no authentication failure
+	local i
+	for i in 1 2 3; do hb[i]=$(ctr "$i" heartbeats_received); done
+	for i in 1 2 3; do
+		wait_until 10 heard "$i" 4 ||
+			fail "rotation, $1: node $i does not hear its peers: $(cat "$work/stats$i.json")"
+		[ "$(ctr "$i" auth_fail)" = 0 ] ||
+			fail "rotation, $1: node $i: auth_fail $(ctr "$i" auth_fail)"
+	done
+	k=$((k + 1)) left=$((left - 1)) mine=$((mine - 1))
+	echo "del 1 $k" >"$work/ctl1"
+	wait_until "$WAIT" all "$left" 1 "$mine" ||
+		{ show; tail -5 "$work"/log*; fail "rotation, $1: node 1's delete did not reach every node"; }
+	log "rotation, $1: replication goes on"
+}
+(umask 077 && "$SIM" genkey >"$work/key1.new")
+"$SIM" pubkey <"$work/key1.new" >"$work/pub1.new"
+for i in 2 3; do # step 2: the peers list the new key second
+	sed -i "/^PublicKey = $(sed 's/[\/&]/\\&/g' "$work/pub1")\$/a PublicKey = $(cat "$work/pub1.new")" "$work/n$i.conf"
+	[ "$(grep -c '^PublicKey' "$work/n$i.conf")" = 3 ] || fail "step 2: node $i's config: $(cat "$work/n$i.conf")"
+done
+hup 2 3
+step "peers list both keys"
+sed -i "s|^KeyFile = .*|KeyFile = $work/key1.new\nPreviousKeyFile = $work/key1|" "$work/n1.conf"
+hup 1
+step "node 1 on its new key, the old one as previous"
+for i in 2 3; do
+	grep -v "^PublicKey = $(cat "$work/pub1")\$" "$work/n$i.conf" >"$work/n$i.conf.tmp"
+	mv "$work/n$i.conf.tmp" "$work/n$i.conf"
+done
+hup 2 3
+step "peers list only the new key"
+sed -i '/^PreviousKeyFile/d' "$work/n1.conf"
+hup 1
+step "node 1 without its previous key"
 for i in 1 2 3; do
 	grep -q '"auth_fail":0,' "$work/stats$i.json" ||
 		fail "node $i: datagrams failed authentication: $(cat "$work/stats$i.json")"
