@@ -159,7 +159,7 @@ nsx "${NS[0]}" "$PY" "$work/capture.py" "$work/captured.bin" || fail "capture fa
 restart 0
 # n0 refuses node 2's epoch until node 2 takes a new one
 wait_until 10 alive 0 2 || { tn_dump; fail "n0 did not hear node 2 again after its restart"; }
-gt 1 epoch_bumps 0 || fail "node 2 did not take a new epoch: $(cat "$work/apsmd1.json")"
+wait_until 5 gt 1 epoch_bumps 0 || fail "node 2 did not take a new epoch: $(cat "$work/apsmd1.json")"
 rp=$(stat 0 replay)
 cat >"$work/send.py" <<'PYEOF'
 import socket, sys
