@@ -99,6 +99,7 @@ int main(int argc, char **argv)
 		uint8_t pre[APSMD_INST_PREFIX] = { 0 };
 
 		r.id = num(argv[9]);
+		strcpy(r.name, "fw1");	/* the decoder wants a name */
 		r.node = num(argv[10]);
 		apsmd_wire_begin(&w, APSMD_T_INSTANCE);
 		apsmd_wire_raw(&w, pre, sizeof(pre));
