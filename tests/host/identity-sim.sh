@@ -13,7 +13,12 @@
 # node; (4) node 1's key is rotated in the 5 steps of security.md (each a
 # SIGHUP) while it keeps deleting flows: every delete reaches every node;
 # nothing failed authentication and no genuine update was refused
-# (auth_fail, auth_origin_refused, version_ahead, inst_foreign all 0).
+# (auth_fail, auth_origin_refused, version_ahead, inst_foreign all 0);
+# (5) node 1 restarted: its peers take new epochs and are heard again,
+# and (as root, in a namespace) a datagram captured before the restart
+# is refused after it (replay); (6) node 3 an hour ahead
+# (APSMD_TEST_VERSION_OFFSET_MS): its write is refused (version_ahead)
+# and applied nowhere.
 #
 #   tests/host/identity-sim.sh
 #
@@ -131,17 +136,19 @@ log "node 3's delete of node 1's flow reached every node: $((3 * FLOWS - 2)) ent
 # reaching every node at every step
 pids=("${bg_pids[@]}")
 reloads() { grep -c "reloaded:" "$work/log$1" || true; }
+reloads_gt() { [ "$(reloads "$1")" -gt "$2" ]; }
 hup() { # NODE...: SIGHUP them, wait until each has reloaded
 	local i n
 	for i in "$@"; do
 		n=$(reloads "$i")
 		kill -HUP "${pids[i - 1]}"
-		wait_until 10 test "$(reloads "$i")" -gt "$n" ||
-			fail "node $i did not reload: $(tail -3 "$work/log$i")"
+		wait_until 10 reloads_gt "$i" "$n" ||
+			fail "node $i did not reload: $(tail -3 "$work/log$i"; kill -0 "${pids[i - 1]}" && echo "(pid ${pids[i - 1]} alive)")"
 	done
 }
 left=$((3 * FLOWS - 2)) mine=$((FLOWS - 1)) k=100 hb=()
 ctr() { "$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$work/stats$1.json" "$2"; }
+ctr_ge() { [ "$(ctr "$1" "$2")" -ge "$3" ]; } # NODE COUNTER N
 heard() { # NODE N: NODE received N heartbeats more than hb[NODE]
 	[ "$(ctr "$1" heartbeats_received)" -ge $((hb[$1] + $2)) ]
 }
@@ -189,4 +196,72 @@ for i in 1 2 3; do
 			fail "node $i: genuine updates refused ($c): $(cat "$work/stats$i.json")"
 	done
 done
+
+# (5) restart of node 1 (its replay state persisted): it refuses what its
+# peers send under the epochs it saw before (a capture would be one of
+# them), they take new epochs and it hears them again; with a namespace
+# (root), a datagram 2 -> 1 captured before the restart and sent again
+# after it is refused and counted
+restart() { # NODE [VAR=VALUE...]
+	local i=$1
+	shift
+	kill "${pids[i - 1]}"
+	wait "${pids[i - 1]}" 2>/dev/null || true
+	rm -f "$work/stats$i.json"
+	env "$@" APSMD_SIM_STATE="$work/state$i.json" APSMD_SIM_CTL="$work/ctl$i" \
+		"${run[@]}" "$SIM" -c "$work/n$i.conf" --foreground 2>"$work/log$i" &
+	pids[i - 1]=$!
+	bg_pids+=($!)
+	wait_until 10 test -s "$work/stats$i.json" || fail "node $i did not restart: $(cat "$work/log$i")"
+}
+if [ ${#run[@]} -gt 0 ]; then
+	"${run[@]}" "$PY" - "$work/cap" "$port" <<'PYEOF' &
+import os, socket, struct, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
+s.bind(("lo", 0))
+s.settimeout(10)
+while True:
+    p = s.recv(4096)
+    ihl = (p[0] & 15) * 4
+    if p[9] == 17 and p[12:16] == bytes([127, 0, 0, 2]) and p[16:20] == bytes([127, 0, 0, 1]) and \
+            struct.unpack("!H", p[ihl + 2:ihl + 4])[0] == int(sys.argv[2]):
+        open(sys.argv[1] + ".tmp", "wb").write(p[ihl + 8:])
+        os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+        break
+PYEOF
+	wait $! || fail "no datagram 2 -> 1 captured"
+fi
+restart 1
+for i in 2 3; do
+	wait_until 10 grep -q "peer $i is alive" "$work/log1" ||
+		{ tail -5 "$work"/log*; fail "restarted node 1 does not hear node $i again"; }
+	wait_until 5 ctr_ge "$i" epoch_bumps 1 || fail "node $i took no new epoch"
+done
+log "node 1 restarted: its peers took new epochs (epoch_bumps), it hears them again"
+if [ -e "$work/cap" ]; then
+	rp=$(ctr 1 replay)
+	"${run[@]}" "$PY" -c 'import socket, sys
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(open(sys.argv[1], "rb").read(), ("127.0.0.1", int(sys.argv[2])))' "$work/cap" "$port"
+	wait_until 5 ctr_ge 1 replay $((rp + 1)) || fail "the capture replayed after the restart was not counted: $(ls -la "$work/cap"; cat "$work/stats1.json")"
+	log "a capture replayed after node 1's restart refused: replay $(ctr 1 replay)"
+fi
+
+# (6) node 3 as if its clock were an hour ahead (test-only knob): its
+# delete of one of its flows (a write an hour ahead) is refused by nodes 1
+# and 2 (version_ahead), their tables keep all of node 3's flows
+restart 3 APSMD_TEST_VERSION_OFFSET_MS=3600000
+wait_until 10 grep -q "peer 1 is alive" "$work/log3" || fail "node 3 does not hear node 1 again"
+echo "del 3 500" >"$work/ctl3"
+for i in 1 2; do
+	wait_until "$WAIT" ctr_ge "$i" version_ahead 1 ||
+		{ show; fail "node $i did not refuse node 3's versions an hour ahead: $(cat "$work/stats$i.json")"; }
+done
+"$PY" - "$work" $FLOWS <<'PYEOF' || { show; fail "a write an hour ahead was applied"; }
+import json, sys
+for i in (1, 2):
+    s = json.load(open("%s/state%d.json" % (sys.argv[1], i)))
+    by = {o["origin"]: o["count"] for o in s["origins"]}
+    sys.exit(0 if by.get(3) == int(sys.argv[2]) else 1)
+PYEOF
+log "a version an hour ahead refused: version_ahead $(ctr 1 version_ahead), $(ctr 2 version_ahead)"
 echo "PASS"
