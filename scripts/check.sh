@@ -116,6 +116,16 @@ build build/userspace make -s userspace
 echo "== userspace unit tests"
 run_counted unit/userspace make -s -C userspace-ctl test
 
+# libFuzzer targets (tests/fuzz/, Documentation/testing.md "Fuzzing"):
+# each replays its whole corpus, then fuzzes FUZZ_SECONDS (default 20);
+# a crash, leak, UB or timeout fails with the reproducer's path.
+echo "== fuzzing (tests/fuzz)"
+if run_one fuzz/build make -s -C tests/fuzz; then
+	for t in wire conf args; do
+		run_one "fuzz/$t" tests/fuzz/run.sh "$t" "${FUZZ_SECONDS:-20}"
+	done
+fi
+
 echo "== host tests"
 for t in tests/host/*.sh; do
 	[ -e "$t" ] || continue

@@ -55,6 +55,7 @@ static const struct genl_ops apsm_genl_ops[] = {
 		.cmd = APSM_CMD_PEER_GET,
 		.doit = apsm_nl_peer_get,
 		.dumpit = apsm_nl_peer_dump,
+		.flags = GENL_UNS_ADMIN_PERM,	/* a read: see apsm_mcgrps */
 	},
 	{
 		.cmd = APSM_CMD_PEER_SET,
@@ -147,6 +148,7 @@ static const struct genl_ops apsm_genl_ops[] = {
 		.start = apsm_nl_flow_dump_start,
 		.dumpit = apsm_nl_flow_dump,
 		.done = apsm_nl_flow_dump_done,
+		.flags = GENL_UNS_ADMIN_PERM,	/* a read: see apsm_mcgrps */
 	},
 	{
 		.cmd = APSM_CMD_FLOW_DEL,
@@ -166,18 +168,31 @@ static const struct genl_ops apsm_genl_ops[] = {
 	{
 		.cmd = APSM_CMD_STATS_GET,
 		.doit = apsm_nl_stats_get,
+		.flags = GENL_UNS_ADMIN_PERM,	/* a read: see apsm_mcgrps */
 	},
 	{
 		.cmd = APSM_CMD_FLOW_CHANGES,
 		.start = apsm_nl_flow_changes_start,
 		.dumpit = apsm_nl_flow_changes_dump,
 		.done = apsm_nl_flow_changes_done,
+		.flags = GENL_UNS_ADMIN_PERM,	/* a read: see apsm_mcgrps */
 	},
 };
 
+/* Who may read what (Documentation/design.md, "Trust model"): flows
+ * (5-tuples, NAT mappings), their changes, peers and counters, and both
+ * multicast groups need CAP_NET_ADMIN in the user namespace that owns
+ * the netns, as changes do: in the initial netns that is the machine's
+ * admin; in a netns made with unshare -Urn it is that netns's owner, who
+ * sees only its own traffic anyway. The configuration (node, ports,
+ * services, instances, chains, policies) stays readable by everyone, as
+ * routes and links are.
+ */
 static const struct genl_multicast_group apsm_mcgrps[] = {
-	[APSM_MCGRP_RDS_IDX] = { .name = APSM_MCGRP_RDS },
-	[APSM_MCGRP_EVENTS_IDX] = { .name = APSM_MCGRP_EVENTS },
+	[APSM_MCGRP_RDS_IDX] = { .name = APSM_MCGRP_RDS,
+				 .flags = GENL_MCAST_CAP_NET_ADMIN },
+	[APSM_MCGRP_EVENTS_IDX] = { .name = APSM_MCGRP_EVENTS,
+				    .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 struct genl_family apsm_genl_family __ro_after_init = {

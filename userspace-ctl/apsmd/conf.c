@@ -352,6 +352,10 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 				if (parse_u32(val, 0, 1U << 31, &c->repair_rate) ||
 				    (c->repair_rate && c->repair_rate < 100000))
 					FAIL("RepairRate: not bytes/s (0 or 100000..2^31): %s", val);
+			} else if (!strcasecmp(key, "MerkleHorizon")) {
+				if (parse_ms(val, &c->merkle_horizon_ms) ||
+				    !c->merkle_horizon_ms)
+					FAIL("MerkleHorizon: not a duration > 0 (4s, 500ms): %s", val);
 			} else if (!strcasecmp(key, "NetlinkRcvbuf")) {
 				if (parse_u32(val, 1024, 1U << 30, &c->nl_rcvbuf))
 					FAIL("NetlinkRcvbuf: not bytes (1024..2^30): %s", val);

@@ -46,6 +46,10 @@ struct apsmd_conf {
 	bool inventory;		/* announce/install instances (Inventory) */
 	/* replication v2 (sync): kept log entries, tombstones */
 	uint32_t log_size, tomb_max, tomb_ttl_ms;
+	/* Merkle repair: records join the tree this old (MerkleHorizon),
+	 * 0: 2 x ae_ms, at least 1 s
+	 */
+	uint32_t merkle_horizon_ms;
 	unsigned int n_peers;
 	struct apsmd_peer peers[APSMD_PEERS_MAX];
 	/* identity (session.c): per_node when every peer has a PublicKey

@@ -19,6 +19,7 @@
  * left; tests/host/apsmd-layers.sh checks it):
  *
  *   core, wire < conf < kern < peer < inv < sync < memb < main
+ *   (priv: core only; main drops capabilities after start-up)
  *
  * main owns the config and wires the modules together: what the lower
  * ones hear (kernel notifications, datagrams, readiness) goes up through
@@ -51,6 +52,7 @@
 #include "peer.h"
 #include "keys.h"
 #include "session.h"
+#include "priv.h"
 #include "sync.h"
 #include "wire.h"
 
@@ -458,6 +460,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	apsmd_log_id(conf.id);
+	apsmd_log_syslog();
 	if (netns && enter_netns(netns))
 		return 1;
 	if (nl_open()) {
@@ -491,6 +494,12 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	sfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
 	signal(SIGPIPE, SIG_IGN);
+	/* Everything that needed more than CAP_NET_ADMIN is done (netns,
+	 * sockets, buffer sizes); drop the rest before the I/O thread is
+	 * started, since capabilities are per thread.
+	 */
+	if (apsmd_priv_drop())
+		return 1;
 	apsmd_inv_init(&conf);
 	apsmd_sync_init(&conf, apsmd_now_ms(), &sync_ops);
 	apsmd_memb_init(&conf);

@@ -76,6 +76,8 @@ static unsigned int nrx, caprx;
  */
 static uint64_t merkle_horizon(void)
 {
+	if (conf->merkle_horizon_ms)
+		return conf->merkle_horizon_ms;
 	return conf->ae_ms * 2 > 1000 ? conf->ae_ms * 2 : 1000;
 }
 
@@ -148,6 +150,8 @@ void apsmd_sync_init(const struct apsmd_conf *c, uint64_t start,
 		apsmd_log("cannot allocate the shadow table: no Merkle repair");
 	else
 		apsmd_repair_init(&rep, sh, &repair_ops, NULL);
+	apsmd_log("Merkle horizon %llu ms",
+		  (unsigned long long)merkle_horizon());
 }
 
 bool apsmd_sync_ready(void)
@@ -325,6 +329,22 @@ static void shadow_feed(const struct apsmd_flow *f, uint8_t cause)
 		shadow_apply(sh, f, f->op, cause, apsmd_now_ms());
 }
 
+/* Written already? After a lost feed range the shadow is reconciled
+ * with a dump (apsmd_sync_behind), then the kept changes after the range
+ * come again: what the shadow holds as new or newer is not written twice
+ * (an own delete found by the dump is at version + 1; its replay at the
+ * entry's version would undo that in the shadow).
+ */
+static bool written(const struct apsmd_flow *w)
+{
+	struct apsmd_flow rec;
+
+	if (!sh || !shadow_find(sh, w, &rec) ||
+	    apsmd_newer(w->version, w->origin, rec.version, rec.origin))
+		return false;
+	return rec.op == APSM_RDS_OP_DEL || w->op == APSM_RDS_OP_NEW;
+}
+
 /* The replication rule for one kernel change (olog_write_rule). */
 void apsmd_sync_local(const struct apsmd_flow *f, uint8_t cause)
 {
@@ -335,7 +355,7 @@ void apsmd_sync_local(const struct apsmd_flow *f, uint8_t cause)
 		return;
 	}
 	if (!olog_write_rule(f, cause, conf->id, &w)) {
-		if (cause == APSMD_CAUSE_EXPIRE && f->origin != conf->id) {
+		if (!shadow_takes(f, cause, conf->id)) {
 			/* a replica's idle expiry is local: not a tombstone
 			 * in the shadow, or the Merkle exchange would spread
 			 * it as a delete
@@ -346,6 +366,8 @@ void apsmd_sync_local(const struct apsmd_flow *f, uint8_t cause)
 		shadow_feed(f, cause);		/* a peer's write, installed */
 		return;
 	}
+	if (written(&w))
+		return;
 	shadow_feed(&w, cause);		/* as written (a foreign delete: v + 1) */
 	if (w.op == APSM_RDS_OP_DEL)
 		tomb_note(&w);
@@ -380,17 +402,89 @@ void apsmd_sync_resync(void)
 	apsmd_sync_flush();
 }
 
-/* kern_ops.behind: changes lost..to never reached apsmd. Writes of
- * present entries are redone from a dump; a lost delete of an own entry
- * is not known here (the replicas age it out; Merkle repair finds it).
+struct recon {
+	struct apsmd_flow *f;
+	size_t n, cap;
+	bool oom;
+};
+
+static void recon_add(const struct apsmd_flow *f, void *arg)
+{
+	struct recon *r = arg;
+
+	if (r->n == r->cap) {
+		size_t nc = r->cap ? 2 * r->cap : 256;
+		struct apsmd_flow *p = realloc(r->f, nc * sizeof(*p));
+
+		if (!p) {
+			r->oom = true;
+			return;
+		}
+		r->f = p;
+		r->cap = nc;
+	}
+	r->f[r->n++] = *f;
+}
+
+/* A dumped entry: marked in the shadow; kept if the shadow lacks it */
+static void recon_dump(const struct apsmd_flow *f, void *arg)
+{
+	struct apsmd_flow had;
+
+	if (shadow_mark(sh, f, &had) && had.op == APSM_RDS_OP_NEW &&
+	    had.version == f->version && had.origin == f->origin)
+		return;
+	recon_add(f, arg);
+}
+
+/* kern_ops.behind: changes from..to never reached apsmd. The shadow is
+ * reconciled with a dump: own entries the shadow has and the kernel no
+ * longer has were deleted in the lost range (written as deletes at
+ * version + 1, which beats the entry everywhere, tombstones included);
+ * entries the kernel has and the shadow lacks (or holds older) are
+ * written if own, mirrored if a peer's. Without a shadow: every own
+ * entry is written again (a lost delete stays unknown).
  */
 void apsmd_sync_behind(uint64_t from, uint64_t to)
 {
+	struct recon dump = { 0 }, gone = { 0 };
+	uint64_t bad = apsmd_ctr.bad_format;
+	size_t i;
+
 	apsmd_ctr.feed_behind++;
 	if (from || to)
-		apsmd_log("kernel feed lost changes %llu..%llu: resyncing",
+		apsmd_log("kernel feed lost changes %llu..%llu: reconciling",
 			  (unsigned long long)from, (unsigned long long)to);
-	apsmd_sync_resync();
+	if (!sh) {
+		apsmd_sync_resync();
+		return;
+	}
+	apsmd_ctr.resyncs++;
+	apsmd_dirty = true;
+	shadow_unmark(sh);
+	if (apsmd_kern_flows(recon_dump, &dump) || dump.oom ||
+	    apsmd_ctr.bad_format != bad) {
+		/* an incomplete dump (failed, out of memory, an entry it
+		 * could not read) proves no delete: write what it has
+		 */
+		apsmd_log("feed reconcile: the dump failed: no deletes found");
+	} else {
+		shadow_unmarked(sh, conf->id, recon_add, &gone);
+	}
+	for (i = 0; i < gone.n; i++) {
+		struct apsmd_flow d = gone.f[i];
+
+		d.op = APSM_RDS_OP_DEL;
+		d.version++;
+		apsmd_sync_local(&d, APSMD_CAUSE_DELETE);
+		apsmd_ctr.behind_deletes++;
+	}
+	for (i = 0; i < dump.n; i++)
+		apsmd_sync_local(&dump.f[i], dump.f[i].origin == conf->id ?
+				 APSMD_CAUSE_INSERT : APSMD_CAUSE_INSTALL);
+	apsmd_sync_flush();
+	free(dump.f);
+	free(gone.f);
 }
 
 /* ------------------------------------------------------------ receive */
@@ -624,12 +718,21 @@ void apsmd_sync_on_log(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 	/* relay tree: the body as it came, to this node's children in
 	 * the origin's tree
 	 */
-	if (fresh && !repair && apsmd_gossip()) {
+	if (fresh && apsmd_gossip()) {
+		/* a NACK answer too: what this node missed, its subtree in
+		 * the origin's tree missed as well; it goes down as a push
+		 * (the children relay it on; a child that has it drops the
+		 * duplicates), counted as repair_relayed, not relayed
+		 */
 		apsmd_wire_begin(&relay, APSMD_T_LOG);
 		apsmd_wire_raw(&relay, body, blen);
 		relay.count = h->count;
-		if (send_tree(&relay, pre.stream))
-			apsmd_ctr.relayed += fresh;
+		if (send_tree(&relay, pre.stream)) {
+			if (repair)
+				apsmd_ctr.repair_relayed += fresh;
+			else
+				apsmd_ctr.relayed += fresh;
+		}
 	}
 	if (olog_rx_gap(r) && !r->nack_ms)
 		nack(r, h->sender, 0);
