@@ -28,7 +28,9 @@
 	X(feed_behind) X(feed_changes) X(gaps_detected) \
 	X(gap_entries_repaired) X(log_gone) X(tomb_live) X(tomb_blocked) \
 	X(tree_sends) X(merkle_rounds) X(merkle_diff_leaves) \
-	X(behind_deletes) X(repair_relayed)
+	X(behind_deletes) X(repair_relayed) \
+	X(epoch_bumps) X(state_write_fail) X(auth_origin_refused) \
+	X(auth_relayed) X(inst_foreign) X(version_ahead) X(version_wrap)
 
 struct apsmd_counters {
 #define APSMD_X(n) uint64_t n;

@@ -35,6 +35,7 @@
 #include "peer.h"
 #include "relay.h"
 #include "repair.h"
+#include "session.h"
 #include "shadow.h"
 #include "sync.h"
 #include "tomb.h"
@@ -57,6 +58,7 @@ static uint32_t snap_from;
 /* this node's stream */
 static uint64_t my_epoch, my_next = 1;
 static struct apsmd_wbuf pw;	/* LOG being filled */
+static uint64_t test_version_offset;	/* APSMD_TEST_VERSION_OFFSET_MS */
 static bool pw_open;
 
 /* the shadow of the kernel RDS (every feed change) and its Merkle repair */
@@ -133,6 +135,12 @@ void apsmd_sync_init(const struct apsmd_conf *c, uint64_t start,
 	ops = o;
 	start_ms = start;
 	my_epoch = apsmd_wall_ms();	/* newer at every start */
+	if (getenv("APSMD_TEST_VERSION_OFFSET_MS")) {
+		test_version_offset = strtoull(
+			getenv("APSMD_TEST_VERSION_OFFSET_MS"), NULL, 10) << 16;
+		apsmd_log("TEST ONLY: own versions sent %llu ms ahead (APSMD_TEST_VERSION_OFFSET_MS)",
+			  (unsigned long long)(test_version_offset >> 16));
+	}
 	if (olog_init(c->log_size))
 		apsmd_log("cannot allocate the log (%u entries)", c->log_size);
 	else
@@ -287,10 +295,15 @@ void apsmd_sync_flush(void)
 }
 
 /* Number f in this node's stream, keep it, pack it. */
-static void write_own(const struct apsmd_flow *f)
+static void write_own(const struct apsmd_flow *f0)
 {
+	struct apsmd_flow fo = *f0;
+	const struct apsmd_flow *f = &fo;
 	uint64_t seq = my_next;
 	int r;
+
+	/* test only: this node's writes as if its clock were ahead */
+	fo.version += test_version_offset;
 
 	if (!pw_open) {
 		apsmd_wire_log_begin(&pw, conf->id, my_epoch, seq);
@@ -524,10 +537,12 @@ static void nack(struct olog_rx *r, uint32_t peer, uint64_t upto)
 	r->nack_tries++;
 }
 
+static bool version_refused(const struct apsmd_flow *f);
+
 static void install(const struct apsmd_flow *f, struct apsmd_flow *inst,
 		    unsigned int *ni)
 {
-	if (tomb_blocked(f))
+	if (version_refused(f) || tomb_blocked(f))
 		return;
 	if (f->op == APSM_RDS_OP_DEL) {
 		tomb_note(f);
@@ -568,6 +583,8 @@ static void on_unsequenced(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 		if (ps)
 			ps->rx_entries++;
 		apsmd_ctr.ae_repair_received++;
+		if (conf->per_node && f[i].origin != h->sender)
+			apsmd_ctr.auth_relayed++;
 		install(&f[i], inst, &ni);
 	}
 	apsmd_kern_install(inst, ni);
@@ -579,6 +596,69 @@ static void on_unsequenced(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 		 */
 		merkle_due_ms = apsmd_now_ms() + merkle_horizon() +
 				conf->ae_ms;
+	}
+}
+
+/* ---- authorisation (session.c's rules; Documentation/security.md) ----
+ * With per-node keys h->sender is the peer whose key opened the
+ * datagram. A pushed (non-REPAIR) LOG datagram of a stream comes from
+ * its origin, or above DirectPushMax from the origin's parent in this
+ * node's view of the relay tree; a stream's entries are of its own
+ * origin, or deletes (an operator's delete of a foreign entry). Repair
+ * data (REPAIR, snapshots, Merkle) carries no proof of origin: accepted
+ * from any authenticated peer and counted (auth_relayed).
+ */
+static bool stream_refused(const struct apsmd_hdr *h,
+			   const struct apsmd_range *pre)
+{
+	static uint32_t ids[APSMD_PEERS_MAX + 1];
+	uint32_t parent = 0;
+
+	if (!conf->per_node || (h->flags & APSMD_F_REPAIR))
+		return false;
+	if (pre->stream != h->sender && apsmd_gossip() &&
+	    !relay_parent(pre->stream, conf->id, ids, live_ids(ids),
+			  conf->gossip_fanout, &parent))
+		parent = 0;
+	if (apsmd_auth_stream(h->sender, pre->stream, parent) ==
+	    APSMD_AUTH_OK)
+		return false;
+	apsmd_ctr.auth_origin_refused += h->count;
+	return true;
+}
+
+static bool entry_refused(const struct apsmd_hdr *h,
+			  const struct apsmd_range *pre,
+			  const struct apsmd_flow *f)
+{
+	if (!conf->per_node)
+		return false;
+	if (h->flags & APSMD_F_REPAIR) {
+		if (f->origin != h->sender)
+			apsmd_ctr.auth_relayed++;
+		return false;
+	}
+	if (apsmd_auth_entry(pre->stream, f) == APSMD_AUTH_OK)
+		return false;
+	apsmd_ctr.auth_origin_refused++;
+	return true;
+}
+
+/* Versions beyond MaxClockSkew ahead of this node's clock, or that would
+ * wrap the logical clock, are refused in every mode.
+ */
+static bool version_refused(const struct apsmd_flow *f)
+{
+	switch (apsmd_auth_version(f->version, apsmd_wall_ms(),
+				   conf->max_skew_ms)) {
+	case APSMD_AUTH_OK:
+		return false;
+	case APSMD_AUTH_WRAP:
+		apsmd_ctr.version_wrap++;
+		return true;
+	default:
+		apsmd_ctr.version_ahead++;
+		return true;
 	}
 }
 
@@ -604,6 +684,8 @@ void apsmd_sync_on_log(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 	}
 	if (pre.stream == conf->id)
 		return;		/* our own writes, relayed back */
+	if (stream_refused(h, &pre))
+		return;
 	r = rx_get(pre.stream, true);
 	if (!r)
 		return;
@@ -628,6 +710,8 @@ void apsmd_sync_on_log(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 			apsmd_ctr.gap_entries_repaired++;
 		else
 			note_lag(ps, &f[i]);
+		if (entry_refused(h, &pre, &f[i]))
+			continue;
 		install(&f[i], inst, &ni);
 	}
 	apsmd_kern_install(inst, ni);

@@ -42,5 +42,6 @@ void test_conf(void);
 void test_relay(void);
 void test_olog(void);
 void test_tomb(void);
+void test_session(void);
 
 #endif /* APSMCTL_UNIT_H */
