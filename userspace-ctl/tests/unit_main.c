@@ -21,6 +21,8 @@ int main(void)
 	test_relay();
 	test_olog();
 	test_tomb();
+	test_conf();
+	test_session();
 	printf("%u passed, %u failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }
