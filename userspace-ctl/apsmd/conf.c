@@ -259,6 +259,7 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 	c->udp_sndbuf = 16 << 20;
 	c->repair_rate = 8000000;
 	c->push_linger_ms = APSMD_PUSH_LINGER_MS;
+	c->push_linger_rate = APSMD_PUSH_LINGER_RATE;
 	c->inventory = true;
 	c->log_size = 262144;
 	c->tomb_max = 1U << 20;
@@ -365,6 +366,9 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 					     APSMD_PUSH_LINGER_MAX, val);
 				if (!strcmp(val, "0"))
 					c->push_linger_ms = 0;
+			} else if (!strcasecmp(key, "PushLingerRate")) {
+				if (parse_u32(val, 0, 1U << 30, &c->push_linger_rate))
+					FAIL("PushLingerRate: not writes/s (0..2^30, 0: always linger): %s", val);
 			} else if (!strcasecmp(key, "GossipFanout")) {
 				if (parse_u32(val, 1, APSMD_PEERS_MAX, &c->gossip_fanout))
 					FAIL("GossipFanout: not 1..%d: %s", APSMD_PEERS_MAX, val);

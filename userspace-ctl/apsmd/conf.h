@@ -16,6 +16,7 @@
 #define APSMD_PEERS_MAX		256
 #define APSMD_PUSH_LINGER_MS	2	/* PushLinger default */
 #define APSMD_PUSH_LINGER_MAX	100
+#define APSMD_PUSH_LINGER_RATE	2000	/* PushLingerRate default, writes/s */
 
 struct apsmd_peer {
 	uint32_t id;
@@ -49,6 +50,10 @@ struct apsmd_conf {
 	 * sent at the end of each feed read
 	 */
 	uint32_t push_linger_ms;
+	/* ... only while this node writes at least this many entries a
+	 * second (PushLingerRate; 0: always): below it a LOG leaves at once
+	 */
+	uint32_t push_linger_rate;
 	bool inventory;		/* announce/install instances (Inventory) */
 	/* replication v2 (sync): kept log entries, tombstones */
 	uint32_t log_size, tomb_max, tomb_ttl_ms;

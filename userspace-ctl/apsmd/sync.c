@@ -309,12 +309,46 @@ void apsmd_sync_flush(void)
 	push_send();
 }
 
+/* This node's write rate, in two 100 ms windows: is it high enough for
+ * PushLinger (PushLingerRate)? Below it an update leaves at once, so a
+ * quiet node adds no latency; above it the LOG fills in about PushLinger.
+ */
+#define RATE_WIN_MS	100
+static uint64_t rate_start;
+static uint32_t rate_cur, rate_prev;
+
+static void rate_count(uint64_t now)
+{
+	if (now - rate_start >= RATE_WIN_MS) {
+		rate_prev = now - rate_start < 2 * RATE_WIN_MS ? rate_cur : 0;
+		rate_cur = 0;
+		rate_start = now;
+	}
+	rate_cur++;
+}
+
+static bool linger_on(uint64_t now)
+{
+	uint32_t n;
+
+	if (!conf->push_linger_ms)
+		return false;
+	if (!conf->push_linger_rate)
+		return true;
+	n = now - rate_start < 2 * RATE_WIN_MS ? rate_prev : 0;
+	if (rate_cur > n)
+		n = rate_cur;
+	return (uint64_t)n * (1000 / RATE_WIN_MS) >= conf->push_linger_rate;
+}
+
 int apsmd_sync_push_wait(uint64_t now)
 {
 	uint64_t age;
 
 	if (!pw_open || !pw.count)
 		return -1;
+	if (!linger_on(now))
+		return 0;
 	age = now - pw_since;
 	return age >= conf->push_linger_ms ? 0 :
 	       (int)(conf->push_linger_ms - age);
@@ -331,6 +365,7 @@ static void write_own(const struct apsmd_flow *f0)
 	/* test only: this node's writes as if its clock were ahead */
 	fo.version += test_version_offset;
 
+	rate_count(apsmd_now_ms());
 	if (!pw_open) {
 		apsmd_wire_log_begin(&pw, conf->id, my_epoch, seq);
 		pw_open = true;
