@@ -20,6 +20,7 @@ int main(void)
 	test_relay();
 	test_olog();
 	test_tomb();
+	test_store();
 	printf("%u passed, %u failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }
