@@ -43,6 +43,13 @@ struct apsmd_conf {
 	uint32_t log_size, tomb_max, tomb_ttl_ms;
 	unsigned int n_peers;
 	struct apsmd_peer peers[APSMD_PEERS_MAX];
+	/* [Cluster] (catalog.c): Store URL ("" none), Prefix, Catalog file
+	 * (used when there is no Store), StateFile (what apsmd created)
+	 */
+	char store_url[512];
+	char store_prefix[256];
+	char catalog_file[256];
+	char catalog_state[256];
 };
 
 /* Parse FILE into c. 0, or -1 with "FILE:LINE: why" in err. */

@@ -27,7 +27,9 @@
 	X(repair_bytes) X(ctrl_bytes) X(rx_queue_drop) X(repair_paced) \
 	X(feed_behind) X(feed_changes) X(gaps_detected) \
 	X(gap_entries_repaired) X(log_gone) X(tomb_live) X(tomb_blocked) \
-	X(tree_sends) X(merkle_rounds) X(merkle_diff_leaves)
+	X(tree_sends) X(merkle_rounds) X(merkle_diff_leaves) \
+	X(store_errors) X(store_outages) X(catalog_applied_rev) \
+	X(catalog_apply_errors) X(catalog_applies)
 
 struct apsmd_counters {
 #define APSMD_X(n) uint64_t n;
