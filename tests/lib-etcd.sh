@@ -6,7 +6,9 @@
 # Source after tests/lib.sh.
 #
 #   etcd_start [HOST] [NETNS]  sets ETCD_URL (etcd://HOST:PORT), ETCD_PID,
-#                              ETCD_DIR (kept across etcd_stop/etcd_start)
+#                              ETCD_DIR (kept across etcd_stop/etcd_start);
+#                              the client port is ETCD_PORT if set (set it
+#                              between a stop and a start to move etcd)
 #   etcd_stop                  SIGKILL it (a crash), wait until gone
 #   etcd_healthy               0 if /health answers true
 
@@ -17,6 +19,7 @@ ETCD_URL=""
 ETCD_HOST=""
 ETCD_PORT=""
 ETCD_NS=""
+ETCD_PEER_PORT=""
 
 _etcd_free_port() {	# a TCP port nothing listens on, from a seed
 	local p=$1
@@ -30,7 +33,7 @@ _etcd_free_port() {	# a TCP port nothing listens on, from a seed
 etcd_healthy() {
 	local out
 	if [ -n "$ETCD_NS" ]; then
-		out=$(ip netns exec "$ETCD_NS" curl -s --max-time 1 "http://$ETCD_HOST:$ETCD_PORT/health") || return 1
+		out=$(ip netns exec "$ETCD_NS" curl -s --noproxy "*" --max-time 1 "http://$ETCD_HOST:$ETCD_PORT/health") || return 1
 	else
 		out=$(curl -s --noproxy '*' --max-time 1 "http://$ETCD_HOST:$ETCD_PORT/health") || return 1
 	fi
@@ -46,7 +49,9 @@ etcd_start() {
 		on_exit etcd_stop
 	fi
 	[ -n "$ETCD_PORT" ] || ETCD_PORT=$(_etcd_free_port $((20000 + $$ % 20000)))
-	local peer=$((ETCD_PORT + 1)) run=()
+	# the peer port stays that of the first start: it is in the data dir
+	: "${ETCD_PEER_PORT:=$((ETCD_PORT + 1))}"
+	local peer=$ETCD_PEER_PORT run=()
 	[ -n "$ETCD_NS" ] && run=(ip netns exec "$ETCD_NS")
 	"${run[@]}" "$ETCD_BIN" --name apsm --data-dir "$ETCD_DIR/data" \
 		--listen-client-urls "http://$ETCD_HOST:$ETCD_PORT" \
@@ -64,7 +69,7 @@ etcd_start() {
 etcd_stop() {
 	[ -n "$ETCD_PID" ] || return 0
 	kill -KILL "$ETCD_PID" 2>/dev/null
-	wait "$ETCD_PID" 2>/dev/null
+	wait "$ETCD_PID" 2>/dev/null || true
 	ETCD_PID=""
 	return 0
 }

@@ -83,6 +83,6 @@ wait "$wpid" || fail "watch did not see 2 events: $(cat "$ETCD_DIR/watch")"
 assert_eq "$(cat "$ETCD_DIR/watch")" $'PUT '"$P"$'/w/a=hello\nPUT '"$P"'/w/b=world' "watch events"
 "$CLI" "$URL" lease-put "$P/l/k" v 2 || fail "lease-put"
 assert_match "$("$CLI" "$URL" get "$P/l/")" "$P/l/k=v" "leased key present"
-gone() { ! "$CLI" "$URL" get "$P/l/" | grep -q "$P/l/k"; }
+gone() { local o; o=$("$CLI" "$URL" get "$P/l/") && ! grep -q "$P/l/k" <<<"$o"; }
 wait_until 15 gone || fail "the key of an expired lease is still there"
 log "PASS store-etcd"

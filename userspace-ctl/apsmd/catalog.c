@@ -268,7 +268,7 @@ static void reconcile(const struct set *want, int64_t rev)
 				continue;
 			for (j = 0; j < applied.n; j++)
 				if (applied.e[j].kind == k + 1 &&
-				    names(applied.e[j].line, k,
+				    names(applied.e[j].line, k + 1,
 					  applied.e[i].name))
 					drop[j] = true;
 		}
@@ -431,8 +431,12 @@ static int on_watch(const struct store_watch_msg *m, void *arg)
 		else
 			set_del(&t->want, kind, name);
 	}
-	if (m->revision > t->rev)
-		t->rev = m->revision;
+	/* the events' own revisions (a delete's too): the header revision
+	 * of a message may run ahead of events still to come
+	 */
+	for (i = 0; i < m->n; i++)
+		if (m->events[i].kv.mod_rev > t->rev)
+			t->rev = m->events[i].kv.mod_rev;
 	if (m->n)
 		post(t);
 	return 0;
@@ -470,13 +474,21 @@ static int report(struct th *t, int64_t *lease, uint64_t *t_keep)
 	return 0;
 }
 
-static void nap(struct th *t, long ms)
+/* Sleep ms, or less if apsmd is stopping (a new applied revision does not
+ * cut it short: the store is away).
+ */
+static void nap(long ms)
 {
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = 50 * 1000000L };
+	bool stop = false;
 	long i;
 
-	for (i = 0; i < ms / 50 && !stopping(t); i++)
+	for (i = 0; i < ms / 50 && !stop; i++) {
 		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&lock);
+		stop = stop_flag;
+		pthread_mutex_unlock(&lock);
+	}
 }
 
 static void *store_main(void *arg)
@@ -531,7 +543,7 @@ static void *store_main(void *arg)
 		out = true;
 		have = false;		/* on return: a full read */
 		lease = 0;		/* it may have expired meanwhile */
-		nap(t, backoff);
+		nap(backoff);
 		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 			  backoff * 2;
 	}

@@ -157,10 +157,11 @@ int store_lease_revoke(struct store *s, int64_t id);
 /*
  * Watch every key under prefix from start_rev on: cb gets each message
  * (events in revision order) and returns 0 to go on, non-zero to stop.
- * Returns when cb stops it (1), when stop(arg) returns true (checked at
- * least every 250 ms; 1), after max_ms if > 0 (0), on a canceled watch
- * (-2, compact revision in *compact_rev when it was compacted), or on an
- * error (-1: store unreachable, stream broken).
+ * Returns when cb stops it (1), when stop(arg) returns true (checked in
+ * curl's progress callback, about once a second or more often; 1), after
+ * max_ms if > 0 (0), on a canceled watch (-2, compact revision in
+ * *compact_rev when it was compacted), or on an error (-1: store
+ * unreachable, stream broken).
  */
 typedef int (*store_watch_cb)(const struct store_watch_msg *m, void *arg);
 int store_watch(struct store *s, const char *prefix, int64_t start_rev,
