@@ -19,9 +19,10 @@
 #      kernel objects stay (fail-static);
 #  (4) the catalogue changed while the nodes cannot see it (etcd started
 #      on another port from the same data: a service deleted, one and a
-#      chain added), then etcd back on its port: every node reconciles to
-#      it (the deleted service gone, the new ones there), the hand-made
-#      object still untouched;
+#      chain added, a service used by that chain changed in place), then
+#      etcd back on its port: every node reconciles to it (the deleted
+#      service gone, the new ones there, the changed service remade with
+#      the chain that uses it), the hand-made object still untouched;
 #  (5) a Catalog file without a store (node 0 restarted so): applied at
 #      start, and a SIGHUP after an edit reconciles.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
@@ -121,6 +122,10 @@ sctl2 chain del web
 sctl2 service del nat
 sctl2 service add ids stateful
 sctl2 chain add web2 spi 5 services ids,fw
+# a restore may change a service in place (apsmctl refuses that: the
+# chain uses it): the nodes must remake the chain around it
+pp ip netns exec "${NS[0]}" "$APSM_ROOT/tests/tools/storecli" "$ETCD_URL" put \
+	/apsm/default/catalog/service/fw "fw stateless"
 etcd_stop
 ETCD_PORT=2379
 etcd_start 10.0.0.9 "$E"
@@ -128,6 +133,7 @@ all hasnt service '^nat ' "service nat deleted while the store was away"
 all hasnt chain '^web ' "chain web deleted while the store was away"
 all has service '^ids stateful' "service ids added while the store was away"
 all has chain '^web2 spi 5 services ids,fw' "chain web2 added while the store was away"
+all has service '^fw stateless' "service fw changed in place while the store was away"
 has 1 service '^local1 stateless' || fail "the hand-made service local1 was touched"
 for i in 0 1 2; do
 	[ "$(tn_apsmd_stat "$i" catalog_apply_errors)" = 0 ] ||

@@ -365,7 +365,26 @@ static int node_show(void)
 	return 0;
 }
 
+static int store_cmd(int argc, char **argv);
+
+/* Run one command on the store; a failure's message names it
+ * ("chain add: unknown service ..."), as the local commands' do.
+ */
 int ctl_store_dispatch(int argc, char **argv)
+{
+	char err[600];
+
+	if (!store_cmd(argc, argv))
+		return 0;
+	snprintf(err, sizeof(err), "%s", ctl_error());
+	if (argc > 1)
+		ctl_seterr("%s %s: %s", argv[0], argv[1], err);
+	else if (argc == 1)
+		ctl_seterr("%s: %s", argv[0], err);
+	return -1;
+}
+
+static int store_cmd(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "show";
 	struct cat_obj *o;
