@@ -13,7 +13,9 @@
 #  (3) the store client (tests/tools/storecli over lib/store.c): a watch
 #      from a revision sees a later put and a delete; a key put under a
 #      lease without keepalive disappears when the lease expires; an
-#      unreachable endpoint listed first is skipped.
+#      unreachable endpoint listed first is skipped;
+#  (4) a watch from a revision etcd has compacted is canceled and says so
+#      with the compact revision (apsmd then reads the catalogue again).
 #
 #   tests/host/store-etcd.sh
 set -u
@@ -85,4 +87,11 @@ assert_eq "$(cat "$ETCD_DIR/watch")" $'PUT '"$P"$'/w/a=hello\nPUT '"$P"'/w/b=wor
 assert_match "$("$CLI" "$URL" get "$P/l/")" "$P/l/k=v" "leased key present"
 gone() { local o; o=$("$CLI" "$URL" get "$P/l/") && ! grep -q "$P/l/k" <<<"$o"; }
 wait_until 15 gone || fail "the key of an expired lease is still there"
+log "(4) a watch from a compacted revision is canceled, with the compact revision"
+r=$(rev)
+ETCDCTL_API=3 etcdctl --endpoints "http://127.0.0.1:$ETCD_PORT" compact "$r" >/dev/null ||
+	fail "etcdctl compact $r"
+out=$("$CLI" "$URL" watch "$P/" 2 1 5000 2>&1) && fail "watch from a compacted revision: no error: $out"
+assert_match "$out" "canceled, compact revision $r" "compacted watch"
+assert_match "$out" "watch canceled: revision compacted" "compacted watch message"
 log "PASS store-etcd"

@@ -8,7 +8,8 @@
  *                                        (no keepalive: the key expires)
  *   storecli URL watch PREFIX REV N MS   print the first N events from REV
  *                                        ("PUT KEY=VALUE" / "DELETE KEY"),
- *                                        exit 0; 1 if MS ms pass first
+ *                                        exit 0; 1 if MS ms pass first, or
+ *                                        "canceled, compact revision N"
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,8 +70,14 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[2], "watch") && argc == 7) {
 		want = atol(argv[5]);
 		rev = atoll(argv[4]);
+		int64_t compact = 0;
+
 		ret = store_watch(s, argv[3], rev, on_msg, NULL, NULL,
-				  atol(argv[6]), NULL) == 1 ? 0 : 1;
+				  atol(argv[6]), &compact);
+		if (ret == -2)
+			printf("canceled, compact revision %lld\n",
+			       (long long)compact);
+		ret = ret == 1 ? 0 : 1;
 	} else {
 		fprintf(stderr, "storecli: bad arguments\n");
 		store_close(s);
