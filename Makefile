@@ -9,6 +9,8 @@
 #   make bench        every benchmark (bench/*.sh), each in its own VM;
 #                     bench/sim.sh (no module) on the host
 #   make dkms-install register and build the module with DKMS
+#   make fuzz         build the libFuzzer targets (tests/fuzz/)
+#   make fuzz-run     replay their corpora and fuzz each FUZZ_SECONDS (20)
 #
 # KDIR selects the kernel build tree (default: the newest Debian
 # linux-headers-*-amd64 in /usr/src). W=1 and C=1 pass through to kbuild.
@@ -41,6 +43,16 @@ demo: deps all
 kunit: deps
 	scripts/kunit.sh
 
+# libFuzzer targets of apsmd's and apsmctl's parsers (Documentation/testing.md,
+# "Fuzzing"); check runs them briefly. Long run: make fuzz-run FUZZ_SECONDS=3600
+FUZZ_SECONDS ?= 20
+.PHONY: fuzz fuzz-run
+fuzz:
+	$(MAKE) -C tests/fuzz
+
+fuzz-run: fuzz
+	$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
 # Not part of check: figures, not pass/fail (see bench/README.md).
 bench: deps all
 	$(MAKE) -C bench
@@ -63,3 +75,4 @@ clean:
 	$(MAKE) -C userspace-ctl clean
 	$(MAKE) -C tests/tools clean
 	$(MAKE) -C bench clean
+	$(MAKE) -C tests/fuzz clean

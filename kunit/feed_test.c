@@ -61,6 +61,7 @@ static int ft_init(struct kunit *test)
 	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_ASSERT_EQ(test, apsm_feed_init(&c->feed, 64), 0);
+	KUNIT_ASSERT_EQ(test, apsm_feed_ensure(&c->feed), 0);
 	test->priv = c;
 	return 0;
 }
@@ -373,7 +374,44 @@ static void feed_rds_causes_test(struct kunit *test)
 	}
 }
 
+/* A feed that no one uses keeps no ring: changes get their seqs, none is
+ * kept (FIRST = NEXT, a reader from before is behind); once made, the
+ * ring keeps what follows, and a second ensure changes nothing.
+ */
+static void feed_lazy_ring_test(struct kunit *test)
+{
+	struct apsm_feed lazy;
+	struct apsm_feed_change out[8];
+	struct apsm_rds_flow f = ft_flow(1, 1);
+	struct apsm_feed_slot *ring;
+	u64 first, next;
+
+	KUNIT_ASSERT_EQ(test, apsm_feed_init(&lazy, 64), 0);
+	KUNIT_EXPECT_NULL(test, lazy.ring);
+	KUNIT_EXPECT_EQ(test, apsm_feed_size(&lazy), 64U);
+	KUNIT_EXPECT_EQ(test, apsm_feed_record(&lazy, &f, APSM_RDS_INSERT), 1ULL);
+	KUNIT_EXPECT_EQ(test, apsm_feed_record(&lazy, &f, APSM_RDS_DELETE), 2ULL);
+	KUNIT_EXPECT_EQ(test, apsm_feed_read(&lazy, 1, U64_MAX, out, 8,
+					     &first, &next), 0U);
+	KUNIT_EXPECT_EQ(test, first, 3ULL);
+	KUNIT_EXPECT_EQ(test, next, 3ULL);
+
+	KUNIT_ASSERT_EQ(test, apsm_feed_ensure(&lazy), 0);
+	ring = lazy.ring;
+	KUNIT_EXPECT_NOT_NULL(test, ring);
+	KUNIT_ASSERT_EQ(test, apsm_feed_ensure(&lazy), 0);
+	KUNIT_EXPECT_PTR_EQ(test, lazy.ring, ring);
+	KUNIT_EXPECT_EQ(test, apsm_feed_record(&lazy, &f, APSM_RDS_INSERT), 3ULL);
+	KUNIT_EXPECT_EQ(test, apsm_feed_read(&lazy, 1, U64_MAX, out, 8,
+					     &first, &next), 1U);
+	KUNIT_EXPECT_EQ(test, first, 3ULL);
+	KUNIT_EXPECT_EQ(test, out[0].seq, 3ULL);
+	KUNIT_EXPECT_EQ(test, out[0].cause, (u8)APSM_RDS_INSERT);
+	apsm_feed_destroy(&lazy);
+}
+
 static struct kunit_case apsm_feed_cases[] = {
+	KUNIT_CASE(feed_lazy_ring_test),
 	KUNIT_CASE(feed_seq_order_test),
 	KUNIT_CASE(feed_wrap_test),
 	KUNIT_CASE(feed_resize_test),

@@ -71,6 +71,20 @@ struct apsm_net {
 
 struct apsm_net *apsm_net(const struct net *net);
 
+/* Caps for a node in a netns owned by a non-initial user namespace
+ * (unshare -Urn): its admin is not the machine's, so what its tables
+ * may hold is bounded by module parameters (userns_rds_max,
+ * userns_policy_max, userns_feed_max) that only the machine's root sets.
+ * U32_MAX in the initial user namespace.
+ */
+enum apsm_limit {
+	APSM_LIMIT_RDS,
+	APSM_LIMIT_POLICY,
+	APSM_LIMIT_FEED,
+};
+
+u32 apsm_net_limit(const struct apsm_net *an, enum apsm_limit which);
+
 /* Core's pernet operations: the struct, defaults, lock and counters.
  * Registered before, and unregistered after, every other layer's.
  */

@@ -73,6 +73,14 @@ static inline u8 apsm_feed_op(u8 cause)
 int apsm_feed_init(struct apsm_feed *feed, u32 size);
 void apsm_feed_destroy(struct apsm_feed *feed);
 
+/* Make the ring if the feed has none yet (0, -ENOMEM). A netns keeps no
+ * ring until its node is first used (a change command, a feed read), so
+ * namespaces that never use APSM cost no ring (4-7 MiB at the default
+ * size). Until then a change gets its seq and nothing is kept (FIRST =
+ * NEXT). Process context.
+ */
+int apsm_feed_ensure(struct apsm_feed *feed);
+
 /* Replace the ring by one of @size slots (even the same size): the kept
  * changes are dropped, FIRST moves up to NEXT; seqs go on. -EINVAL (not a
  * valid size), -ENOMEM (the old ring stays). Process context.

@@ -152,6 +152,45 @@ int apsm_rds_delete(struct apsm_rds *rds, const struct apsm_flow_key *key);
  */
 void apsm_rds_settle(struct apsm_rds *rds);
 
+/* A resumable walk over the table in steps (the netlink flow dump, one
+ * step per message). Guarantee: every entry that is in the table from
+ * apsm_rds_cursor_enter() until the walk returns NULL is returned at least
+ * once, however the table changes meanwhile (inserts, replacements,
+ * deletes, resizes); entries added or removed meanwhile may come or not;
+ * an entry may come more than once (after a resize the walk starts over
+ * on the new table; when the entry a step stopped at left its bucket, the
+ * bucket is walked again from its head). Readers that need a set dedup.
+ *
+ * A step resumes by the flow key of the entry it stopped at, never by its
+ * pointer: that entry may be freed and its memory reused meanwhile by an
+ * entry further down the same bucket, and resuming at the pointer would
+ * skip the entries between (Documentation/design.md, "The flow dump walk").
+ *
+ *	e = apsm_rds_cursor_start(c);
+ *	while (e && room) { use(e); e = apsm_rds_cursor_next(c); }
+ *	apsm_rds_cursor_stop(c, e);
+ *
+ * @e is valid until apsm_rds_cursor_stop() (RCU). A step that stops with
+ * @e NULL must have been given NULL (the end): the walk is then done.
+ * One user at a time; process context (enter settles a resize first).
+ */
+struct apsm_rds_cursor {
+	struct rhashtable_iter iter;
+	struct apsm_flow_key key;	/* the entry to resume at */
+	bool held;			/* key is set */
+	bool done;
+	unsigned int restarts;		/* the walk started over (resize) */
+};
+
+void apsm_rds_cursor_enter(struct apsm_rds *rds, struct apsm_rds_cursor *c);
+void apsm_rds_cursor_exit(struct apsm_rds_cursor *c);
+struct apsm_rds_entry *apsm_rds_cursor_start(struct apsm_rds_cursor *c)
+	__acquires(RCU);
+struct apsm_rds_entry *apsm_rds_cursor_next(struct apsm_rds_cursor *c);
+void apsm_rds_cursor_stop(struct apsm_rds_cursor *c,
+			  const struct apsm_rds_entry *resume)
+	__releases(RCU);
+
 /* Remove every entry; returns how many. Process context. */
 unsigned int apsm_rds_flush(struct apsm_rds *rds);
 

@@ -5,6 +5,7 @@
  */
 #include <linux/module.h>
 #include <linux/random.h>
+#include <linux/user_namespace.h>
 #include <net/netns/generic.h>
 
 #include "core/netns.h"
@@ -18,7 +19,37 @@ static unsigned int policy_max = 4096;
 module_param(policy_max, uint, 0444);
 MODULE_PARM_DESC(policy_max, "Default max flow policy rules per netns (4096)");
 
+static unsigned int userns_rds_max = 1U << 16;
+module_param(userns_rds_max, uint, 0644);
+MODULE_PARM_DESC(userns_rds_max,
+		 "Max RDS entries of a node in a netns owned by a non-initial user namespace (65536)");
+
+static unsigned int userns_policy_max = 1024;
+module_param(userns_policy_max, uint, 0644);
+MODULE_PARM_DESC(userns_policy_max,
+		 "Max policy rules of a node in a netns owned by a non-initial user namespace (1024)");
+
+static unsigned int userns_feed_max = 1U << 16;
+module_param(userns_feed_max, uint, 0644);
+MODULE_PARM_DESC(userns_feed_max,
+		 "Max change feed size of a node in a netns owned by a non-initial user namespace (65536)");
+
 static unsigned int apsm_net_id __read_mostly;
+
+u32 apsm_net_limit(const struct apsm_net *an, enum apsm_limit which)
+{
+	if (an->net->user_ns == &init_user_ns)
+		return U32_MAX;
+	switch (which) {
+	case APSM_LIMIT_RDS:
+		return READ_ONCE(userns_rds_max);
+	case APSM_LIMIT_POLICY:
+		return READ_ONCE(userns_policy_max);
+	case APSM_LIMIT_FEED:
+		return READ_ONCE(userns_feed_max);
+	}
+	return 0;
+}
 
 struct apsm_net *apsm_net(const struct net *net)
 {
@@ -31,8 +62,9 @@ static int __net_init apsm_net_init(struct net *net)
 
 	an->net = net;
 	mutex_init(&an->conf_lock);
-	an->rds_max = rds_max;
-	an->policy_max = policy_max;
+	an->rds_max = min_t(u32, rds_max, apsm_net_limit(an, APSM_LIMIT_RDS));
+	an->policy_max = min_t(u32, policy_max,
+			       apsm_net_limit(an, APSM_LIMIT_POLICY));
 	/* Defaults in the spirit of conntrack's: established TCP is long
 	 * lived, UDP and the rest are short.
 	 */

@@ -9,9 +9,11 @@
 
 #include "flow/feed.h"
 
+/* Charged to the memory cgroup of the admin whose command made it. */
 static struct apsm_feed_slot *apsm_feed_ring_new(u32 size)
 {
-	return kvcalloc(size, sizeof(struct apsm_feed_slot), GFP_KERNEL);
+	return kvcalloc(size, sizeof(struct apsm_feed_slot),
+			GFP_KERNEL_ACCOUNT);
 }
 
 int apsm_feed_init(struct apsm_feed *feed, u32 size)
@@ -20,12 +22,30 @@ int apsm_feed_init(struct apsm_feed *feed, u32 size)
 	if (!apsm_feed_size_valid(size))
 		return -EINVAL;
 	spin_lock_init(&feed->lock);
-	feed->ring = apsm_feed_ring_new(size);
-	if (!feed->ring)
-		return -ENOMEM;
+	/* No ring yet: apsm_feed_ensure() makes it on the node's first use. */
 	feed->mask = size - 1;
 	feed->first = 1;
 	feed->next = 1;
+	return 0;
+}
+
+int apsm_feed_ensure(struct apsm_feed *feed)
+{
+	struct apsm_feed_slot *ring;
+	unsigned long flags;
+
+	if (READ_ONCE(feed->ring))
+		return 0;
+	ring = apsm_feed_ring_new(READ_ONCE(feed->mask) + 1);
+	if (!ring)
+		return -ENOMEM;
+	spin_lock_irqsave(&feed->lock, flags);
+	if (!feed->ring) {
+		feed->ring = ring;
+		ring = NULL;
+	}
+	spin_unlock_irqrestore(&feed->lock, flags);
+	kvfree(ring);	/* another caller was first */
 	return 0;
 }
 
@@ -64,6 +84,12 @@ u64 apsm_feed_record(struct apsm_feed *feed, const struct apsm_rds_flow *f,
 
 	spin_lock_irqsave(&feed->lock, flags);
 	seq = feed->next++;
+	if (unlikely(!feed->ring)) {
+		/* Not in use yet: the change has its seq, nothing is kept. */
+		feed->first = feed->next;
+		spin_unlock_irqrestore(&feed->lock, flags);
+		return seq;
+	}
 	/* The ring is full: the oldest goes. */
 	if (feed->next - feed->first > (u64)feed->mask + 1)
 		feed->first++;

@@ -409,6 +409,115 @@ again:
 	return removed;
 }
 
+void apsm_rds_cursor_enter(struct apsm_rds *rds, struct apsm_rds_cursor *c)
+{
+	memset(c, 0, sizeof(*c));
+	/* A resize in progress would make the walk start over at once. */
+	apsm_rds_settle(rds);
+	rhashtable_walk_enter(&rds->ht, &c->iter);
+}
+
+void apsm_rds_cursor_exit(struct apsm_rds_cursor *c)
+{
+	rhashtable_walk_exit(&c->iter);
+}
+
+/* Put the iterator on the entry of c->key in its bucket (the next peek
+ * returns it), or, when no entry there has that key any more, on the
+ * bucket's head. Why this cannot skip an entry P that stays in the table:
+ * within one bucket table an rhashtable links new entries at the bucket's
+ * head and a replacement takes the place of the entry it replaces, so the
+ * entries that stay keep their order. If the key's entry is there, it is
+ * the one the last step stopped at or its replacement (same place: P is
+ * after it exactly when it was before) or a new entry for the key (at or
+ * near the head: P is after it); if it is not, the whole bucket comes
+ * again. Entries that a rehash moved out of the bucket meanwhile are
+ * found in the future table, which the rhashtable walk visits after this
+ * one. Caller holds RCU (rhashtable_walk_start).
+ */
+static void apsm_rds_cursor_seek(struct apsm_rds_cursor *c)
+{
+	struct rhashtable_iter *it = &c->iter;
+	struct bucket_table *tbl = it->walker.tbl;
+	struct apsm_rds_entry *e;
+	struct rhash_head *pos;
+	unsigned int n = 0;
+
+	it->p = NULL;
+	it->skip = 0;
+	if (!tbl || it->slot >= tbl->size)
+		return;
+	rht_for_each_rcu(pos, tbl, it->slot) {
+		n++;
+		e = container_of(pos, struct apsm_rds_entry, node);
+		if (apsm_flow_key_equal(&e->f.key, &c->key)) {
+			it->p = pos;
+			it->skip = n;
+			return;
+		}
+	}
+}
+
+/* The entry @e from the walk, past -EAGAIN (a resize: the walk goes on in
+ * the new table, from its start); NULL at the end of the walk.
+ */
+static struct apsm_rds_entry *apsm_rds_cursor_got(struct apsm_rds_cursor *c,
+						  struct apsm_rds_entry *e)
+{
+	while (IS_ERR(e)) {
+		c->restarts++;
+		e = rhashtable_walk_next(&c->iter);
+	}
+	if (!e)
+		c->done = true;
+	return e;
+}
+
+struct apsm_rds_entry *apsm_rds_cursor_start(struct apsm_rds_cursor *c)
+	__acquires(RCU)
+{
+	struct rhashtable_iter *it = &c->iter;
+
+	/* Never let rhashtable_walk_start validate the stopped-at pointer:
+	 * its memory may now be another entry's (see the seek above).
+	 */
+	it->p = NULL;
+	if (rhashtable_walk_start_check(it) == -EAGAIN) {
+		/* The table was replaced: start over on the new one. */
+		c->restarts++;
+		c->held = false;
+	}
+	if (c->done)
+		return NULL;
+	if (c->held) {
+		apsm_rds_cursor_seek(c);
+		c->held = false;
+	}
+	return apsm_rds_cursor_got(c, rhashtable_walk_peek(it));
+}
+
+struct apsm_rds_entry *apsm_rds_cursor_next(struct apsm_rds_cursor *c)
+{
+	if (c->done)
+		return NULL;
+	return apsm_rds_cursor_got(c, rhashtable_walk_next(&c->iter));
+}
+
+void apsm_rds_cursor_stop(struct apsm_rds_cursor *c,
+			  const struct apsm_rds_entry *resume)
+	__releases(RCU)
+{
+	if (resume) {
+		c->key = resume->f.key;
+		c->held = true;
+	} else {
+		/* Stopping between entries would resume by position. */
+		WARN_ON_ONCE(!c->done);
+		c->done = true;
+	}
+	rhashtable_walk_stop(&c->iter);
+}
+
 static unsigned long apsm_rds_timeout(const struct apsm_rds_entry *e,
 				      const struct apsm_rds_timeouts *to)
 {

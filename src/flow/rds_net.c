@@ -5,6 +5,7 @@
  * subscribers to its changes (the hold queue, the "rds" multicast).
  */
 #include <linux/jiffies.h>
+#include <linux/log2.h>
 #include <linux/mutex.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
@@ -135,13 +136,19 @@ static void apsm_rds_gc_work(struct work_struct *work)
 static int __net_init apsm_rds_pernet_init(struct net *net)
 {
 	struct apsm_net *an = apsm_net(net);
+	u32 feed_size = APSM_FEED_SIZE_DEFAULT;
+	u32 lim = apsm_net_limit(an, APSM_LIMIT_FEED);
 	struct apsm_rds_net *rn;
 	int ret;
 
+	/* A user namespace's node: its cap, rounded down to a valid size. */
+	if (feed_size > lim)
+		feed_size = max_t(u32, APSM_FEED_SIZE_MIN,
+				  lim ? rounddown_pow_of_two(lim) : 0);
 	rn = kzalloc(sizeof(*rn), GFP_KERNEL);
 	if (!rn)
 		return -ENOMEM;
-	ret = apsm_feed_init(&rn->feed, APSM_FEED_SIZE_DEFAULT);
+	ret = apsm_feed_init(&rn->feed, feed_size);
 	if (ret)
 		goto err_free;
 	ret = apsm_rds_init(&rn->rds, an->rds_max);

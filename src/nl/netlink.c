@@ -7,6 +7,8 @@
 #include <linux/ctype.h>
 #include <linux/module.h>
 
+#include "core/netns.h"
+#include "flow/feed.h"
 #include "nl/netlink.h"
 #include "nl/nl_obj.h"
 #include "core/version.h"
@@ -55,6 +57,7 @@ static const struct genl_ops apsm_genl_ops[] = {
 		.cmd = APSM_CMD_PEER_GET,
 		.doit = apsm_nl_peer_get,
 		.dumpit = apsm_nl_peer_dump,
+		.flags = GENL_UNS_ADMIN_PERM,	/* a read: see apsm_mcgrps */
 	},
 	{
 		.cmd = APSM_CMD_PEER_SET,
@@ -147,6 +150,7 @@ static const struct genl_ops apsm_genl_ops[] = {
 		.start = apsm_nl_flow_dump_start,
 		.dumpit = apsm_nl_flow_dump,
 		.done = apsm_nl_flow_dump_done,
+		.flags = GENL_UNS_ADMIN_PERM,	/* a read: see apsm_mcgrps */
 	},
 	{
 		.cmd = APSM_CMD_FLOW_DEL,
@@ -166,19 +170,59 @@ static const struct genl_ops apsm_genl_ops[] = {
 	{
 		.cmd = APSM_CMD_STATS_GET,
 		.doit = apsm_nl_stats_get,
+		.flags = GENL_UNS_ADMIN_PERM,	/* a read: see apsm_mcgrps */
 	},
 	{
 		.cmd = APSM_CMD_FLOW_CHANGES,
 		.start = apsm_nl_flow_changes_start,
 		.dumpit = apsm_nl_flow_changes_dump,
 		.done = apsm_nl_flow_changes_done,
+		.flags = GENL_UNS_ADMIN_PERM,	/* a read: see apsm_mcgrps */
 	},
 };
 
+/* Who may read what (Documentation/design.md, "Trust model"): flows
+ * (5-tuples, NAT mappings), their changes, peers and counters, and both
+ * multicast groups need CAP_NET_ADMIN in the user namespace that owns
+ * the netns, as changes do: in the initial netns that is the machine's
+ * admin; in a netns made with unshare -Urn it is that netns's owner, who
+ * sees only its own traffic anyway. The configuration (node, ports,
+ * services, instances, chains, policies) stays readable by everyone, as
+ * routes and links are.
+ */
 static const struct genl_multicast_group apsm_mcgrps[] = {
-	[APSM_MCGRP_RDS_IDX] = { .name = APSM_MCGRP_RDS },
-	[APSM_MCGRP_EVENTS_IDX] = { .name = APSM_MCGRP_EVENTS },
+	[APSM_MCGRP_RDS_IDX] = { .name = APSM_MCGRP_RDS,
+				 .flags = GENL_MCAST_CAP_NET_ADMIN },
+	[APSM_MCGRP_EVENTS_IDX] = { .name = APSM_MCGRP_EVENTS,
+				    .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
+
+/* The first command that changes a node makes its change feed's ring
+ * (flow/feed.h: a netns that never uses APSM keeps none). Reads do not.
+ */
+static int apsm_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			    struct genl_info *info)
+{
+	struct apsm_net *an = apsm_net(genl_info_net(info));
+
+	switch (ops->cmd) {
+	case APSM_CMD_NODE_GET:
+	case APSM_CMD_PEER_GET:
+	case APSM_CMD_PORT_GET:
+	case APSM_CMD_SERVICE_GET:
+	case APSM_CMD_INSTANCE_GET:
+	case APSM_CMD_CHAIN_GET:
+	case APSM_CMD_POLICY_GET:
+	case APSM_CMD_FLOW_GET:
+	case APSM_CMD_STATS_GET:
+		return 0;
+	}
+	if (apsm_feed_ensure(an->feed)) {
+		NL_SET_ERR_MSG(info->extack, "no memory for the change feed");
+		return -ENOMEM;
+	}
+	return 0;
+}
 
 struct genl_family apsm_genl_family __ro_after_init = {
 	.name = APSM_GENL_NAME,
@@ -187,6 +231,7 @@ struct genl_family apsm_genl_family __ro_after_init = {
 	.policy = apsm_policy,
 	.netnsok = true,
 	.parallel_ops = false,
+	.pre_doit = apsm_nl_pre_doit,
 	.module = THIS_MODULE,
 	.ops = apsm_genl_ops,
 	.n_ops = ARRAY_SIZE(apsm_genl_ops),

@@ -70,6 +70,9 @@ int apsm_nl_flow_changes_start(struct netlink_callback *cb)
 	if (attrs[APSM_A_FEED_LIMIT])
 		limit = nla_get_u32(attrs[APSM_A_FEED_LIMIT]);
 
+	/* A reader: from now on the feed keeps changes. */
+	if (apsm_feed_ensure(an->feed))
+		return -ENOMEM;
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;

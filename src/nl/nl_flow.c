@@ -3,13 +3,12 @@
  * APSM_CMD_FLOW_GET / _DEL / _FLUSH / _INSTALL: the RDS over netlink, and
  * the APSM_A_FLOW nest shared with the "rds" notifications.
  *
- * The dump walks the rhashtable with one iterator kept across dump calls
+ * The dump walks the table with one RDS cursor kept across dump calls
  * (start/done callbacks) and completes whatever the table does meanwhile;
  * it may filter (origin, chain SPI, an instance in the path, direction).
  * See apsm_nl_flow_dump() for what it guarantees.
  */
 #include <linux/jiffies.h>
-#include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/sock.h>
 
@@ -260,11 +259,9 @@ struct apsm_flow_filter {
 };
 
 struct apsm_flow_dump {
-	struct rhashtable_iter iter;
-	struct apsm_rds *rds;
+	struct apsm_rds_cursor cur;	/* resumes by flow key */
 	struct apsm_flow_filter filter;
 	bool checked;		/* the filter was parsed (first call) */
-	bool done;
 };
 
 static_assert(sizeof(struct apsm_flow_dump *) <=
@@ -283,9 +280,7 @@ int apsm_nl_flow_dump_start(struct netlink_callback *cb)
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;
-	d->rds = an->rds;
-	apsm_rds_settle(d->rds);
-	rhashtable_walk_enter(&d->rds->ht, &d->iter);
+	apsm_rds_cursor_enter(an->rds, &d->cur);
 	*apsm_flow_dump_ctx(cb) = d;
 	return 0;
 }
@@ -295,7 +290,7 @@ int apsm_nl_flow_dump_done(struct netlink_callback *cb)
 	struct apsm_flow_dump *d = *apsm_flow_dump_ctx(cb);
 
 	if (d) {
-		rhashtable_walk_exit(&d->iter);
+		apsm_rds_cursor_exit(&d->cur);
 		kfree(d);
 		*apsm_flow_dump_ctx(cb) = NULL;
 	}
@@ -369,24 +364,23 @@ static bool apsm_flow_filter_match(const struct apsm_flow_filter *flt,
 	return false;
 }
 
-/* The walk goes on across calls with the iterator kept in the dump state;
+/* The walk goes on across calls with the cursor kept in the dump state;
  * inserts and deletes while it runs do not restart it and are not
- * reported (no NLM_F_DUMP_INTR). What a dump returns: every entry that
- * existed for the whole dump, at least once; entries added or removed
- * meanwhile, or not. An entry may come twice: after a resize (the
- * rhashtable then walks the new table from its start) or when the entry
- * a message stopped at was removed before the next call (the rest of its
- * bucket is walked again, see below). Readers that need a set dedup.
+ * reported (no NLM_F_DUMP_INTR). What a dump returns (apsm_rds_cursor):
+ * every entry that existed for the whole dump, at least once; entries
+ * added or removed meanwhile, or not. An entry may come twice: after a
+ * resize (the walk then starts over on the new table) or when the entry
+ * a message stopped at left the table before the next call (the rest of
+ * its bucket comes again). Readers that need a set dedup.
  */
 int apsm_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct apsm_flow_dump *d = *apsm_flow_dump_ctx(cb);
-	struct rhash_head *held;
 	struct apsm_rds_entry *e;
 	void *hdr;
 	int ret;
 
-	if (d->done)
+	if (d->cur.done)
 		return 0;
 	if (!d->checked) {
 		ret = apsm_flow_dump_filter(cb, &d->filter);
@@ -394,33 +388,13 @@ int apsm_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			return ret;
 		d->checked = true;
 	}
-	held = d->iter.p;
-	/* -EAGAIN: the table was replaced; the walk restarts on the new one */
-	rhashtable_walk_start_check(&d->iter);
-	/* The entry that did not fit last time went away meanwhile: the
-	 * iterator then counts its way back into the bucket, which misses
-	 * an entry if others before it went too. Walk the bucket again
-	 * from its head instead (repeats, never misses).
+	/* The first entry is the one that did not fit last time, found
+	 * again by its key (or its bucket again from the head).
 	 */
-	if (held && !d->iter.p)
-		d->iter.skip = 0;
-	/* The peek gives back the entry that did not fit last time (or,
-	 * if it went away meanwhile, the one after it).
-	 */
-	e = rhashtable_walk_peek(&d->iter);
-	for (;;) {
-		if (IS_ERR(e)) {
-			if (PTR_ERR(e) != -EAGAIN)
-				break;
-			e = rhashtable_walk_next(&d->iter);
-			continue;
-		}
-		if (!e) {
-			d->done = true;
-			break;
-		}
+	e = apsm_rds_cursor_start(&d->cur);
+	while (e) {
 		if (!apsm_flow_filter_match(&d->filter, &e->f)) {
-			e = rhashtable_walk_next(&d->iter);
+			e = apsm_rds_cursor_next(&d->cur);
 			continue;
 		}
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
@@ -433,9 +407,9 @@ int apsm_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			break;
 		}
 		genlmsg_end(skb, hdr);
-		e = rhashtable_walk_next(&d->iter);
+		e = apsm_rds_cursor_next(&d->cur);
 	}
-	rhashtable_walk_stop(&d->iter);
+	apsm_rds_cursor_stop(&d->cur, e);
 	return skb->len;
 }
 

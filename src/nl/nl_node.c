@@ -146,6 +146,38 @@ int apsm_nl_node_get(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/* A node in a user namespace's netns stays below the caps the machine's
+ * root set (core/netns.h): asking for more is refused, not clamped, so
+ * the admin sees why.
+ */
+static bool apsm_nl_node_over(const struct apsm_net *an, struct nlattr *a,
+			      enum apsm_limit which)
+{
+	return a && nla_get_u32(a) > apsm_net_limit(an, which);
+}
+
+static int apsm_nl_node_limits(const struct apsm_net *an, struct nlattr **tb,
+			       struct netlink_ext_ack *extack)
+{
+	if (apsm_nl_node_over(an, tb[APSM_NODE_A_RDS_MAX], APSM_LIMIT_RDS)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[APSM_NODE_A_RDS_MAX],
+				    "above userns_rds_max, the cap for a node in a user namespace");
+		return -EPERM;
+	}
+	if (apsm_nl_node_over(an, tb[APSM_NODE_A_POLICY_MAX],
+			      APSM_LIMIT_POLICY)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[APSM_NODE_A_POLICY_MAX],
+				    "above userns_policy_max, the cap for a node in a user namespace");
+		return -EPERM;
+	}
+	if (apsm_nl_node_over(an, tb[APSM_NODE_A_FEED_SIZE], APSM_LIMIT_FEED)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[APSM_NODE_A_FEED_SIZE],
+				    "above userns_feed_max, the cap for a node in a user namespace");
+		return -EPERM;
+	}
+	return 0;
+}
+
 int apsm_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct apsm_net *an = apsm_net(genl_info_net(info));
@@ -164,6 +196,10 @@ int apsm_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 				    "feed size must be a power of two");
 		return -EINVAL;
 	}
+
+	ret = apsm_nl_node_limits(an, tb, info->extack);
+	if (ret)
+		return ret;
 
 	mutex_lock(&an->conf_lock);
 	if (tb[APSM_NODE_A_ID] &&

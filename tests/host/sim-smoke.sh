@@ -25,106 +25,36 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd -P)
 # shellcheck source=tests/lib.sh
 . "$here/../lib.sh"
-ROOT=$(cd "$here/../.." && pwd -P)
-SIM=$ROOT/userspace-ctl/apsmd/apsmd-sim
-PY=/usr/bin/python3
+# shellcheck source=tests/lib-sim.sh
+. "$here/../lib-sim.sh"
 FLOWS=1000
 WAIT=${SIM_SMOKE_WAIT:-60}
-[ -x "$SIM" ] || fail "$SIM missing: run 'make -C userspace-ctl'"
 
-work=$(mktemp -d /tmp/apsm-sim-smoke.XXXXXX)
-on_exit rm -rf "$work"
-ns="apsm-simsmoke$$"
-run=()
-port=7946
-if [ "$(id -u)" = 0 ] && ip netns add "$ns" 2>/dev/null; then
-	_lib_ns+=("$ns")
-	ip -n "$ns" link set lo up
-	run=(ip netns exec "$ns")
-	log "namespace $ns, nodes on 127.0.0.1-3:$port"
-else
-	port=$((20000 + $$ % 20000))
-	log "no namespace (not root?): nodes on the host's 127.0.0.1-3:$port"
-fi
-
-"$SIM" genkey >"$work/key"
-for i in 1 2 3; do
-	{
-		printf '[Node]\nId = %d\nListen = 127.0.0.%d:%d\nKeyFile = %s\nFabricDevice = lo\nStatsFile = %s\nInventory = no\n' \
-			$i $i $port "$work/key" "$work/stats$i.json"
-		for j in 1 2 3; do
-			[ $i = $j ] && continue
-			printf '[Peer]\nId = %d\nEndpoint = 127.0.0.%d:%d\nLinkAddress = 02:00:00:00:00:%02x\n' \
-				$j $j $port $j
-		done
-	} >"$work/n$i.conf"
-done
-on_exit bg_stop
-for i in 1 2 3; do
-	APSMD_SIM_STATE=$work/state$i.json APSMD_SIM_CTL=$work/ctl$i \
-		APSMD_SIM_BREAK=${SIM_SMOKE_BREAK:-} \
-		"${run[@]}" "$SIM" -c "$work/n$i.conf" --foreground 2>"$work/log$i" &
-	bg_pids+=($!)
-done
-for i in 1 2 3; do
-	wait_until 10 test -p "$work/ctl$i" ||
-		fail "node $i did not start: $(cat "$work/log$i")"
-done
-
-# all ENTRIES [ORIGIN COUNT]: every node's state file says ENTRIES entries
-# (ORIGIN: COUNT of them from that origin), the generator is done and the
-# three digests are equal
-all() {
-	"$PY" - "$work" "$@" <<'EOF'
-import json, sys
-d, want = sys.argv[1], int(sys.argv[2])
-origin = int(sys.argv[3]) if len(sys.argv) > 3 else None
-cnt = int(sys.argv[4]) if len(sys.argv) > 4 else None
-digests = set()
-for i in (1, 2, 3):
-    try:
-        s = json.load(open("%s/state%d.json" % (d, i)))
-    except (OSError, ValueError):
-        sys.exit(1)
-    if not s["gen_done"] or s["entries"] != want:
-        sys.exit(1)
-    if origin is not None:
-        by = {o["origin"]: o["count"] for o in s["origins"]}
-        if by.get(origin) != cnt:
-            sys.exit(1)
-    digests.add(s["digest"])
-sys.exit(0 if len(digests) == 1 else 1)
-EOF
-}
-show() {
-	local i
-	for i in 1 2 3; do
-		"$PY" -c 'import json, sys; s = json.load(open(sys.argv[1]))
-print("node %d: %d entries, digest %s, origins %s, installs %d, dropped %d" % (s["node"], s["entries"], s["digest"], [(o["origin"], o["count"]) for o in s["origins"]], s["installs"], s["dropped"]))' \
-			"$work/state$i.json" >&2 || true
-	done
-}
+sim_setup smoke 3
+sim_conf ''
+sim_start_all APSMD_SIM_BREAK="${SIM_SMOKE_BREAK:-}"
+sim_wait_ready
 
 for i in 1 2 3; do
 	echo "gen 2000 $FLOWS" >"$work/ctl$i"
 done
 log "3 x $FLOWS flows created, waiting for identical tables"
-wait_until $WAIT all $((3 * FLOWS)) ||
-	{ show; fail "the three tables did not converge to $((3 * FLOWS)) entries with one digest within $WAIT s"; }
-show
+wait_until "$WAIT" sim_all $((3 * FLOWS)) ||
+	{ sim_show; fail "the three tables did not converge to $((3 * FLOWS)) entries with one digest within $WAIT s"; }
+sim_show
 log "converged: $((3 * FLOWS)) entries on every node, one digest"
 
 echo "del 2 7" >"$work/ctl2"
-wait_until $WAIT all $((3 * FLOWS - 1)) 2 $((FLOWS - 1)) ||
-	{ show; fail "node 2's delete of its flow 7 did not reach every node within $WAIT s"; }
-show
+wait_until "$WAIT" sim_all $((3 * FLOWS - 1)) 2 $((FLOWS - 1)) ||
+	{ sim_show; fail "node 2's delete of its flow 7 did not reach every node within $WAIT s"; }
+sim_show
 log "node 2's delete reached every node: $((3 * FLOWS - 1)) entries, one digest"
 
 # (3) a delete on a node that is not the entry's origin reaches every node
 echo "del 1 9" >"$work/ctl3"
-wait_until $WAIT all $((3 * FLOWS - 2)) 1 $((FLOWS - 1)) ||
-	{ show; fail "node 3's delete of node 1's flow 9 did not reach every node within $WAIT s"; }
-show
+wait_until "$WAIT" sim_all $((3 * FLOWS - 2)) 1 $((FLOWS - 1)) ||
+	{ sim_show; fail "node 3's delete of node 1's flow 9 did not reach every node within $WAIT s"; }
+sim_show
 log "node 3's delete of node 1's flow reached every node: $((3 * FLOWS - 2)) entries, one digest"
 for i in 1 2 3; do
 	grep -q '"auth_fail":0,' "$work/stats$i.json" ||

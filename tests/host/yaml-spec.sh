@@ -478,7 +478,7 @@ for cname, o in ops.items():
     if not admin and flags:
         fail('spec: %s is open to all in the header, flags %s'
              % (cname, sorted(flags)))
-    dump_only = d.startswith('dump only')
+    dump_only = re.sub(r'^admin:?\s*', '', d).startswith('dump only')
     if ('or dump' in d or dump_only) != ('dump' in o):
         fail('spec: %s: dump %s, the header says "%s"'
              % (cname, 'dump' in o, d))

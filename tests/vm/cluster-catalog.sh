@@ -7,7 +7,7 @@
 # Topology: tests/lib-3node.sh (nodes apsm-t0/1/2, ids 1/2/3, fabric
 # bridge apsmfab) plus a netns apsm-te on the same bridge (10.0.0.9)
 # running one etcd member (tests/lib-etcd.sh). Every apsmd has
-# [Cluster] Store = etcd://10.0.0.9:PORT and its own StateFile.
+# [Cluster] Store = etcd://10.0.0.9:PORT and its own CatalogState.
 #
 # Proves:
 #  (1) services, a chain and a policy written ONCE with apsmctl --store
@@ -55,7 +55,7 @@ sctl() { pp "$CTL" -n "${NS[0]}" --store "$URL" "$@"; }
 
 tn_apsmd_write
 for i in 0 1 2; do
-	printf '\n[Cluster]\nStore = %s\nStateFile = %s\n' "$URL" "$work/cat$i.state" \
+	printf '\n[Cluster]\nStore = %s\nCatalogState = %s\n' "$URL" "$work/cat$i.state" \
 		>>"$work/apsmd$i.conf"
 done
 tn_apsmd_start

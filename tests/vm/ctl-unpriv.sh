@@ -1,22 +1,34 @@
 #!/bin/bash
-# ctl-unpriv: reads are open to everyone, changes need CAP_NET_ADMIN in the
-# user namespace that owns the network namespace (GENL_UNS_ADMIN_PERM).
+# ctl-unpriv: the configuration is readable by everyone; flows, their
+# changes, peers, counters and the multicast groups, and every change, need
+# CAP_NET_ADMIN in the user namespace that owns the network namespace
+# (GENL_UNS_ADMIN_PERM, GENL_MCAST_CAP_NET_ADMIN); a node in a user
+# namespace's netns stays below the userns_* module caps.
 #   scripts/vm-run.sh tests/vm/ctl-unpriv.sh
 #
 # What it proves:
 #  - as an unprivileged user (uid/gid 65534, no groups, no capabilities),
-#    every `show` (and `flow get`, `stats show`, `-j`) works and prints what
-#    root sees; `monitor` works too and sees root's changes;
+#    `show` of node, port, service, instance, chain, policy works and
+#    prints what root sees;
+#  - the reads that leak connections or counters are refused with
+#    "Operation not permitted", exit status 1: flow show, flow get, flow
+#    changes, peer show, stats show (text and -j), and `monitor` (joining
+#    the "rds" or "events" group);
 #  - every change (node set; peer, port, service, instance, chain, policy
 #    add/del; instance set; flow install/del/flush) fails with "Operation not
 #    permitted", exit status 1, and changes nothing (the `-j show` dump of
 #    every table, node generation included, is compared);
 #  - the same user as "root" of a fresh user namespace that did NOT create
-#    a new netns (unshare -Ur) still gets EPERM in the init netns;
+#    a new netns (unshare -Ur) still gets EPERM in the init netns, for
+#    changes and for flow/peer/stats reads;
 #  - the same user in a user namespace owning a new netns (unshare -Urn)
-#    can configure that netns's node (node, service, instance on a veth it
-#    made, chain, policy, flow install, flush, deletes), which is visible
-#    there, while the init netns's tables stay exactly as they were.
+#    can configure and read that netns's node (node, service, instance on a
+#    veth it made, chain, policy, flow install, flow show, stats, flush,
+#    deletes), which is visible there, while the init netns's tables stay
+#    exactly as they were; there the node starts with rds_max and
+#    feed_size at the userns caps (65536) and is refused rds-max,
+#    policy-max or feed-size above them (EPERM, the extack names the
+#    module parameter), while root of the init netns may set 16M.
 # Run time under TCG: about 30 s (printed at the end).
 
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
@@ -72,34 +84,61 @@ base=$(snap)
 log "reading as nobody"
 assert_eq "$(asnobody id -u) $(asnobody grep CapEff /proc/self/status)" \
 	"65534 CapEff:	0000000000000000" "nobody has no capabilities"
-assert_eq "$(snap asnobody)" "$base" "-j show of every table as nobody"
+printf '%s show\n' node port service instance chain policy >"$tmp/cfg.batch"
+chmod 644 "$tmp/cfg.batch"
+cfgsnap() {
+	"$@" "$CTL" -j -b "$tmp/cfg.batch" | sed -E 's/"(age_ms|[rt]x_packets|[rt]x_bytes)":[0-9]+,?//g'
+}
+assert_eq "$(cfgsnap asnobody)" "$(cfgsnap)" "-j show of the configuration as nobody"
 # Text forms, minus the packet counters (IPv6 neighbour discovery ticks them).
 nocnt() { sed -E 's/ [rt]x-(packets|bytes) [0-9]+//g'; }
-for o in node peer port service instance chain policy; do
+for o in node port service instance chain policy; do
 	want=$("$CTL" "$o" show | nocnt)
 	got=$(asnobody "$CTL" "$o" show | nocnt) || fail "apsmctl $o show as nobody failed"
 	assert_eq "$got" "$want" "apsmctl $o show as nobody"
 done
-got=$(asnobody "$CTL" stats show) || fail "stats show as nobody"
-assert_match "$got" $'(^|\n)rds_installed 1(\n|$)' "stats show as nobody"
-got=$(asnobody "$CTL" -j stats show) || fail "stats show -j as nobody"
-assert_match "$got" '"rds_installed":1' "stats show -j as nobody"
 got=$(asnobody "$CTL" instance show fw1) || fail "instance show fw1 as nobody"
 assert_match "$got" '^fw1 id 4097 service fw ' "instance show fw1 as nobody"
-got=$(asnobody "$CTL" -j flow get proto tcp src 10.0.0.1 sport 1000 dst 10.1.0.1 dport 80) ||
-	fail "flow get as nobody"
-assert_match "$got" '"path_ids":\[4097\]' "flow get as nobody"
-got=$(asnobody "$CTL" flow show) || fail "flow show as nobody"
-assert_match "$got" '^dir forward proto tcp src 10\.0\.0\.1 sport 1000 ' "flow show as nobody"
 
-# Notifications are readable too (reads are open to everyone).
-asnobody "$CTL" monitor events >"$tmp/mon" 2>"$tmp/mon.err" &
-mon_pid=$!
-stop_mon() { kill "$mon_pid" 2>/dev/null || true; }
-on_exit stop_mon
-probe() { "$CTL" service add probe && "$CTL" service del probe && grep -q '^service del probe' "$tmp/mon"; }
-wait_until 20 probe || fail "nobody's monitor saw no event: $(cat "$tmp/mon.err")"
-stop_mon
+# refused CMD...: a read that must fail with EPERM (exit status 1).
+nrefused=0
+refused() {
+	local rc=0 err
+	"$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	err=$(cat "$tmp/err")
+	printf '[+] %s -> %s: %s\n' "$*" "$rc" "$err" >&2
+	[ "$rc" -eq 1 ] || fail "$*: exit status $rc, expected 1 (out: $(head -c 300 "$tmp/out"))"
+	[[ $err == apsmctl:*"Operation not permitted"* ]] ||
+		fail "$*: error '$err' is not EPERM"
+	[ ! -s "$tmp/out" ] || fail "$*: printed something: $(head -c 300 "$tmp/out")"
+	nrefused=$((nrefused + 1))
+}
+reads=(
+	"flow show"
+	"-j flow show"
+	"flow get proto tcp src 10.0.0.1 sport 1000 dst 10.1.0.1 dport 80"
+	"flow changes"
+	"peer show"
+	"stats show"
+	"-j stats show"
+	"monitor events"
+	"monitor rds"
+	"monitor"
+)
+for c in "${reads[@]}"; do
+	# shellcheck disable=SC2086 # word splitting wanted
+	refused asnobody timeout 20 "$CTL" $c
+done
+log "reads as root of a user namespace that owns no netns of ours"
+for c in "flow show" "peer show" "stats show" "monitor"; do
+	# shellcheck disable=SC2086
+	refused asnobody unshare -Ur timeout 20 "$CTL" $c
+done
+# Root still reads all of it.
+got=$("$CTL" -j flow get proto tcp src 10.0.0.1 sport 1000 dst 10.1.0.1 dport 80) ||
+	fail "flow get as root"
+assert_match "$got" '"path_ids":\[4097\]' "flow get as root"
+assert_match "$("$CTL" stats show)" $'(^|\n)rds_installed 1(\n|$)' "stats show as root"
 base=$(snap)
 
 # ------------------------------------------------------------- changes
@@ -157,6 +196,8 @@ CTL=$CTL
 ip link set lo up
 ip link add u0 type veth peer name u1
 ip link set u0 up
+echo "--- defaults"
+\$CTL -j node show
 \$CTL node set id 9 rds-max 50
 \$CTL service add u-svc
 \$CTL instance add u-inst service u-svc id 77 dev u0 weight 3
@@ -166,6 +207,13 @@ ip link set u0 up
 \$CTL instance set u-inst state drain
 echo "--- tables"
 \$CTL -j -b $tmp/snap.batch
+\$CTL -j stats show
+\$CTL -j flow changes
+echo "--- limits"
+for a in "rds-max 65537" "policy-max 1025" "feed-size 131072"; do
+	if \$CTL node set \$a 2>&1; then echo "accepted: \$a"; fi
+done
+\$CTL node set rds-max 65536 feed-size 65536 policy-max 1024 && echo "at the caps: ok"
 echo "--- teardown"
 \$CTL flow flush
 \$CTL policy del prio 5
@@ -177,7 +225,18 @@ EOF
 chmod 644 "$tmp/inside.sh"
 out=$(asnobody unshare -Urn sh "$tmp/inside.sh" 2>&1) || fail "configuring a userns-owned netns failed: $out"
 printf '%s\n' "$out" >&2
-tables=$(sed -n '/^--- tables/,/^--- teardown/p' <<<"$out")
+defaults=$(sed -n '/^--- defaults/,/^--- tables/p' <<<"$out")
+for w in '"rds_max":65536' '"feed_size":65536' '"policy_max":1024'; do
+	[[ $defaults == *"$w"* ]] || fail "the userns netns's node defaults lack $w: $defaults"
+done
+tables=$(sed -n '/^--- tables/,/^--- limits/p' <<<"$out")
+limits=$(sed -n '/^--- limits/,/^--- teardown/p' <<<"$out")
+[[ $limits != *accepted:* ]] || fail "a value above a userns cap was accepted: $limits"
+for w in 'above userns_rds_max' 'above userns_policy_max' 'above userns_feed_max' 'at the caps: ok'; do
+	[[ $limits == *"$w"* ]] || fail "limits: no '$w' in: $limits"
+done
+[[ $tables == *'"rds_installed":1'* ]] || fail "stats show in the userns netns: no rds_installed 1"
+[[ $tables == *'"cause":"install"'* ]] || fail "flow changes in the userns netns: no install change"
 for w in '"id":9,"rds_max":50,"rds_count":1' '"name":"u-svc","stateful":true,"instances":1' \
 	'"name":"u-inst","id":77,"service":"u-svc","node":9,"dev":"u0"' '"weight":3,"state":"drain"' \
 	'"name":"u-chain","spi":10' '"prio":5,' '"src":"10.9.0.1"'; do
@@ -187,4 +246,9 @@ done
 assert_eq "$(tail -n 1 <<<"$out")" "[]" "service table of the userns netns after teardown"
 assert_eq "$(snap)" "$base" "init netns tables after the userns netns was configured"
 
-log "ctl-unpriv: OK ($ndenied changes denied; $(((${EPOCHREALTIME/[!0-9]/} - t0) / 1000)) ms)"
+# The init netns's root is not capped.
+ctl node set rds-max 16777216
+assert_match "$("$CTL" -j node show)" '"rds_max":16777216' "init netns rds-max 16M"
+ctl node set rds-max 1000
+
+log "ctl-unpriv: OK ($nrefused reads refused, $ndenied changes denied; $(((${EPOCHREALTIME/[!0-9]/} - t0) / 1000)) ms)"

@@ -49,7 +49,7 @@
  *
  * APSM_CMD_PEER_NEW (admin), APSM_CMD_PEER_DEL (admin: ID),
  * APSM_CMD_PEER_SET (admin: ID + STATE and/or REPL),
- * APSM_CMD_PEER_GET (ID, or dump)
+ * APSM_CMD_PEER_GET (admin: ID, or dump)
  *   APSM_A_PEER: NESTED
  *     APSM_PEER_A_ID: u32 [req]          the peer node's id
  *     APSM_PEER_A_IFINDEX: u32 [req NEW] fabric device towards it
@@ -144,7 +144,7 @@
  *     APSM_POLICY_A_VLAN: u16            802.1Q VID (0..4095)
  *     APSM_POLICY_A_HITS: u64 (ro)
  *
- * APSM_CMD_FLOW_GET (key, or dump), APSM_CMD_FLOW_DEL (admin: key),
+ * APSM_CMD_FLOW_GET (admin: key, or dump), APSM_CMD_FLOW_DEL (admin: key),
  * APSM_CMD_FLOW_FLUSH (admin), APSM_CMD_FLOW_INSTALL (admin: one or more
  * APSM_A_FLOW, each a full entry received from a peer; an entry whose
  * VERSION is not newer than the installed one is ignored and counted)
@@ -173,7 +173,7 @@
  *   path); an entry must match all given. Any other attribute in it:
  *   EINVAL with extack.
  *
- * APSM_CMD_FLOW_CHANGES (dump only; read, as FLOW_GET): the change feed.
+ * APSM_CMD_FLOW_CHANGES (admin: dump only; read, as FLOW_GET): the change feed.
  * Every RDS change of this netns (enum apsm_rds_cause) gets a sequence
  * number: u64, 1 for the first change, +1 per change, never reused while
  * the module stays loaded. The netns keeps the last APSM_NODE_A_FEED_SIZE
@@ -207,7 +207,7 @@
  * FIRST and NEXT: the reader resyncs from a snapshot. CURSOR U64_MAX is
  * the way to learn NEXT alone.
  *
- * APSM_CMD_STATS_GET: reply APSM_A_STATS: NESTED of u64 counters (a
+ * APSM_CMD_STATS_GET (admin): reply APSM_A_STATS: NESTED of u64 counters (a
  * request may carry an empty APSM_A_STATS)
  *   APSM_STATS_A_*, see enum apsm_stats_attrs.
  *

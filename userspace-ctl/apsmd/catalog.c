@@ -13,7 +13,7 @@
  * The main loop reconciles the kernel with the desired catalogue: deletes
  * first (policies, chains, services), then adds (services, chains,
  * policies). Only objects apsmd created are deleted or replaced: it lists
- * them in StateFile ("KIND add ARGS" lines, the catalogue file format),
+ * them in CatalogState ("KIND add ARGS" lines, the catalogue file format),
  * so objects made by hand with apsmctl are never touched.
  */
 #include <errno.h>

@@ -11,7 +11,7 @@
 
 #include "conf.h"
 
-/* Load what apsmd created earlier (StateFile), apply the file or start
+/* Load what apsmd created earlier (CatalogState), apply the file or start
  * the store thread. Nothing configured: a no-op. 0 or -1.
  */
 int apsmd_catalog_init(const struct apsmd_conf *c);

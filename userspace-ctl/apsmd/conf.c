@@ -5,7 +5,7 @@
  * AntiEntropyInterval, SnapshotTimeout), gossip (GossipThreshold,
  * GossipFanout, GossipTTL), Inventory, NetlinkRcvbuf, UdpRcvbuf, UdpSndbuf,
  * RepairRate; repeated [Peer] Id, Endpoint,
- * LinkAddress; [Cluster] Store, Prefix, Catalog, StateFile (catalog.c).
+ * LinkAddress; [Cluster] Store, Prefix, Catalog, CatalogState (catalog.c).
  * '#' and ';' start comments; keys are case-insensitive.
  */
 #include <arpa/inet.h>
@@ -21,6 +21,7 @@
 
 #include "args.h"
 #include "conf.h"
+#include "keys.h"
 
 static char *trim(char *s)
 {
@@ -153,10 +154,92 @@ static bool peer_done(const struct apsmd_peer *p, bool have_ll)
 	return p->id && p->ep_len && have_ll;
 }
 
+/* One line of f into buf (without its newline; the last line may lack
+ * one): 1 read, 0 end of file, -1 longer than size - 1, -2 a NUL byte.
+ */
+static int conf_getline(FILE *f, char *buf, size_t size)
+{
+	size_t n = 0;
+	bool nul = false;
+	int ch;
+
+	while ((ch = getc(f)) != EOF && ch != '\n') {
+		if (!ch)
+			nul = true;
+		if (n + 1 >= size) {
+			while ((ch = getc(f)) != EOF && ch != '\n')
+				;
+			return -1;
+		}
+		buf[n++] = (char)ch;
+	}
+	if (ch == EOF && !n && !nul)
+		return 0;
+	buf[n] = '\0';
+	return nul ? -2 : 1;
+}
+
+/* [Node] KeyFile's companions (identity, session.c): 0 taken, 1 not
+ * ours (err empty) or bad (err set).
+ */
+static int conf_node_identity(struct apsmd_conf *c, const char *key,
+			      const char *val, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	if (!strcasecmp(key, "PreviousKeyFile") ||
+	    !strcasecmp(key, "StateFile")) {
+		char *dst = key[0] == 'P' || key[0] == 'p' ? c->prev_key_file :
+							     c->state_file;
+
+		if (strlen(val) >= sizeof(c->state_file)) {
+			snprintf(err, errlen, "%s: path too long", key);
+			return 1;
+		}
+		strcpy(dst, val);
+		return 0;
+	}
+	if (!strcasecmp(key, "MaxClockSkew")) {
+		if (parse_ms(val, &c->max_skew_ms) || !c->max_skew_ms) {
+			snprintf(err, errlen, "MaxClockSkew: not a time (\"60\", \"60s\", \"60000ms\"; 1 ms..1 h): %s", val);
+			return 1;
+		}
+		return 0;
+	}
+	return 1;
+}
+
+/* Every peer with a PublicKey (per-node keys) or none (one shared key). */
+static int conf_identity_check(struct apsmd_conf *c, char *err,
+			       size_t errlen)
+{
+	unsigned int i, with = 0;
+
+	for (i = 0; i < c->n_peers; i++)
+		with += c->peers[i].n_pubkeys > 0;
+	if (with && with != c->n_peers) {
+		for (i = 0; i < c->n_peers && c->peers[i].n_pubkeys; i++)
+			;
+		snprintf(err, errlen, "peer %u has no PublicKey but %u other peer(s) have one: give every peer its PublicKey (per-node keys) or none (one shared KeyFile)",
+			 c->peers[i].id, with);
+		return -1;
+	}
+	c->per_node = with > 0;
+	if (c->prev_key_file[0] && !c->per_node) {
+		snprintf(err, errlen, "PreviousKeyFile needs per-node keys (a PublicKey for every peer)");
+		return -1;
+	}
+	/* persistent storage (StatsFile is often on a tmpfs: /run) */
+	if (!c->state_file[0])
+		snprintf(c->state_file, sizeof(c->state_file),
+			 "/var/lib/apsm/apsmd-%u.state", c->id);
+	return 0;
+}
+
 int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 		    size_t errlen)
 {
 	char buf[1024], *line, *key, *val, *eq, *hash;
+	int got;
 	unsigned int lineno = 0, sec = SEC_NONE, peer_line = 0, i;
 	struct apsmd_peer *p = NULL;
 	bool have_ll = false;
@@ -178,6 +261,7 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 	c->log_size = 262144;
 	c->tomb_max = 1U << 20;
 	c->tomb_ttl_ms = 120000;
+	c->max_skew_ms = 60000;
 	f = fopen(file, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", file, strerror(errno));
@@ -185,10 +269,12 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 	}
 #define FAIL(...) do { conf_err(err, errlen, file, lineno, __VA_ARGS__); \
 		       fclose(f); return -1; } while (0)
-	while (fgets(buf, sizeof(buf), f)) {
+	while ((got = conf_getline(f, buf, sizeof(buf))) != 0) {
 		lineno++;
-		if (!strchr(buf, '\n') && !feof(f))
-			FAIL("line too long");
+		if (got == -1)
+			FAIL("line too long (%zu bytes at most)", sizeof(buf) - 1);
+		if (got == -2)
+			FAIL("NUL byte in the line");
 		hash = strpbrk(buf, "#;");
 		if (hash)
 			*hash = '\0';
@@ -296,9 +382,20 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 				if (parse_u32(val, 0, 1U << 31, &c->repair_rate) ||
 				    (c->repair_rate && c->repair_rate < 100000))
 					FAIL("RepairRate: not bytes/s (0 or 100000..2^31): %s", val);
+			} else if (!strcasecmp(key, "MerkleHorizon")) {
+				if (parse_ms(val, &c->merkle_horizon_ms) ||
+				    !c->merkle_horizon_ms)
+					FAIL("MerkleHorizon: not a duration > 0 (4s, 500ms): %s", val);
 			} else if (!strcasecmp(key, "NetlinkRcvbuf")) {
 				if (parse_u32(val, 1024, 1U << 30, &c->nl_rcvbuf))
 					FAIL("NetlinkRcvbuf: not bytes (1024..2^30): %s", val);
+			} else if (!conf_node_identity(c, key, val, err, errlen)) {
+				;
+			} else if (*err) {
+				char why[256];
+
+				snprintf(why, sizeof(why), "%s", err);
+				FAIL("%s", why);
 			} else {
 				FAIL("unknown key %s in [Node]", key);
 			}
@@ -313,6 +410,13 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 				if (parse_mac(val, p->lladdr))
 					FAIL("LinkAddress: not a MAC address: %s", val);
 				have_ll = true;
+			} else if (!strcasecmp(key, "PublicKey")) {
+				if (p->n_pubkeys == 2)
+					FAIL("PublicKey: at most 2 per peer (the current and, during a rotation, the new one)");
+				if (apsmd_key_parse(val, p->pubkey[p->n_pubkeys]))
+					FAIL("PublicKey: not base64 of %d bytes (make it with 'apsmd pubkey < node.key'): %s",
+					     APSMD_KEY_BYTES, val);
+				p->n_pubkeys++;
 			} else {
 				FAIL("unknown key %s in [Peer]", key);
 			}
@@ -331,7 +435,7 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 			} else if (!strcasecmp(key, "Catalog")) {
 				dst = c->catalog_file;
 				len = sizeof(c->catalog_file);
-			} else if (!strcasecmp(key, "StateFile")) {
+			} else if (!strcasecmp(key, "CatalogState")) {
 				dst = c->catalog_state;
 				len = sizeof(c->catalog_state);
 			} else {
@@ -377,6 +481,12 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 		for (j = 0; j < i; j++)
 			if (c->peers[j].id == c->peers[i].id)
 				FAIL("peer %u listed twice", c->peers[i].id);
+	}
+	if (conf_identity_check(c, err, errlen)) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		FAIL("%s", why);
 	}
 #undef FAIL
 	fclose(f);

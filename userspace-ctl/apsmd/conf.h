@@ -20,6 +20,11 @@ struct apsmd_peer {
 	struct sockaddr_storage ep;
 	socklen_t ep_len;
 	uint8_t lladdr[6];
+	/* identity: its public keys (2 during a rotation; the first is the
+	 * one this node seals with); none in the shared-key mode
+	 */
+	uint8_t n_pubkeys;
+	uint8_t pubkey[2][APSMD_KEY_BYTES];
 };
 
 struct apsmd_conf {
@@ -41,10 +46,21 @@ struct apsmd_conf {
 	bool inventory;		/* announce/install instances (Inventory) */
 	/* replication v2 (sync): kept log entries, tombstones */
 	uint32_t log_size, tomb_max, tomb_ttl_ms;
+	/* Merkle repair: records join the tree this old (MerkleHorizon),
+	 * 0: 2 x ae_ms, at least 1 s
+	 */
+	uint32_t merkle_horizon_ms;
 	unsigned int n_peers;
 	struct apsmd_peer peers[APSMD_PEERS_MAX];
+	/* identity (session.c): per_node when every peer has a PublicKey
+	 * (KeyFile is then this node's private key), else one shared key
+	 */
+	bool per_node;
+	char prev_key_file[256];	/* PreviousKeyFile: during a rotation */
+	char state_file[256];		/* StateFile: the replay state */
+	uint32_t max_skew_ms;		/* MaxClockSkew */
 	/* [Cluster] (catalog.c): Store URL ("" none), Prefix, Catalog file
-	 * (used when there is no Store), StateFile (what apsmd created)
+	 * (used when there is no Store), CatalogState (what apsmd created)
 	 */
 	char store_url[512];
 	char store_prefix[256];

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "core.h"
@@ -16,9 +17,18 @@ struct apsmd_counters apsmd_io_ctr;
 bool apsmd_dirty;
 static uint32_t log_id;
 
+static bool log_syslog;
+
 void apsmd_log_id(uint32_t id)
 {
 	log_id = id;
+}
+
+void apsmd_log_syslog(void)
+{
+	/* LOG_NDELAY: connect to /dev/log now, before privileges go */
+	openlog("apsmd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	log_syslog = true;
 }
 
 void apsmd_log(const char *fmt, ...)
@@ -32,6 +42,14 @@ void apsmd_log(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	funlockfile(stderr);
+	if (log_syslog) {
+		char line[512];
+
+		va_start(ap, fmt);
+		vsnprintf(line, sizeof(line), fmt, ap);
+		va_end(ap);
+		syslog(LOG_INFO, "node %u: %s", log_id, line);
+	}
 }
 
 static uint64_t clock_ms(clockid_t id)

@@ -28,6 +28,9 @@
 	X(feed_behind) X(feed_changes) X(gaps_detected) \
 	X(gap_entries_repaired) X(log_gone) X(tomb_live) X(tomb_blocked) \
 	X(tree_sends) X(merkle_rounds) X(merkle_diff_leaves) \
+	X(behind_deletes) X(repair_relayed) \
+	X(epoch_bumps) X(state_write_fail) X(auth_origin_refused) \
+	X(auth_relayed) X(inst_foreign) X(version_ahead) X(version_wrap) \
 	X(store_errors) X(store_outages) X(catalog_applied_rev) \
 	X(catalog_apply_errors) X(catalog_applies)
 
@@ -52,6 +55,8 @@ extern struct apsmd_counters apsmd_io_ctr;
 
 /* The node id in log lines (set once the config is read). */
 void apsmd_log_id(uint32_t id);
+/* From now on apsmd_log() also goes to syslog (journald reads it). */
+void apsmd_log_syslog(void);
 void apsmd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t apsmd_now_ms(void);		/* CLOCK_MONOTONIC */
 uint64_t apsmd_wall_ms(void);		/* CLOCK_REALTIME */

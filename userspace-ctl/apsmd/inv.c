@@ -22,6 +22,7 @@
 
 #include "core.h"
 #include "inv.h"
+#include "session.h"
 #include "kern.h"
 #include "peer.h"
 
@@ -199,13 +200,29 @@ static void prune(uint32_t sender)
 	}
 }
 
+/* The node that owns kernel instance id here (0: none), from a dump made
+ * once per message (*n < 0: not yet made).
+ */
+static uint32_t owner_of(uint32_t id, int *n)
+{
+	int i;
+
+	if (*n < 0)
+		*n = apsmd_kern_insts(dump, INST_MAX);
+	for (i = 0; i < *n; i++)
+		if (dump[i].id == id)
+			return dump[i].node;
+	return 0;
+}
+
 void apsmd_inv_on_msg(struct apsmd_pstate *p, const struct apsmd_hdr *h,
 		      const uint8_t *body, size_t blen)
 {
 	struct apsmd_inst r[INST_PER_DGRAM + 1];
 	unsigned int n, i;
 	uint16_t total;
-	uint32_t gen;
+	uint32_t gen, owner;
+	int ndump = -1;
 
 	if (!conf->inventory)
 		return;
@@ -221,8 +238,19 @@ void apsmd_inv_on_msg(struct apsmd_pstate *p, const struct apsmd_hdr *h,
 	}
 	for (i = 0; i < n; i++) {
 		apsmd_ctr.inv_received++;
-		if (r[i].node != h->sender || r[i].node == conf->id) {
+		if (apsmd_auth_inst(h->sender, r[i].node) != APSMD_AUTH_OK ||
+		    r[i].node == conf->id) {
 			apsmd_ctr.bad_format++;	/* not the sender's own */
+			apsmd_ctr.inst_foreign++;
+			continue;
+		}
+		/* nor may it take over or delete another node's instance by
+		 * its id
+		 */
+		owner = owner_of(r[i].id, &ndump);
+		if (owner && apsmd_auth_inst(h->sender, owner) !=
+			     APSMD_AUTH_OK) {
+			apsmd_ctr.inst_foreign++;
 			continue;
 		}
 		if (r[i].op == APSMD_INST_OP_DEL) {

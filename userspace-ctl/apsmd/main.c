@@ -19,6 +19,7 @@
  * left; tests/host/apsmd-layers.sh checks it):
  *
  *   core, wire < conf < kern < peer < inv < sync < memb < main
+ *   (priv: core only; main drops capabilities after start-up)
  *
  * main owns the config and wires the modules together: what the lower
  * ones hear (kernel notifications, datagrams, readiness) goes up through
@@ -50,6 +51,9 @@
 #include "kern.h"
 #include "memb.h"
 #include "peer.h"
+#include "keys.h"
+#include "session.h"
+#include "priv.h"
 #include "sync.h"
 #include "wire.h"
 
@@ -131,6 +135,26 @@ static void on_ready(void)
 
 /* ------------------------------------------------------------ reload */
 
+static int identity_load(char *err, size_t errlen);
+
+/* Keys may change on a reload (rotation, Documentation/security.md);
+ * the mode may not.
+ */
+static void reload_identity(const struct apsmd_conf *nc)
+{
+	char err[512];
+
+	if (nc->per_node != conf.per_node) {
+		apsmd_log("reload: switching between a shared KeyFile and per-node keys needs a restart (keeping the keys)");
+		return;
+	}
+	strcpy(conf.key_file, nc->key_file);
+	strcpy(conf.prev_key_file, nc->prev_key_file);
+	conf.max_skew_ms = nc->max_skew_ms;
+	if (conf.per_node && identity_load(err, sizeof(err)))
+		apsmd_log("reload: %s (keeping the old keys)", err);
+}
+
 static void reload(void)
 {
 	static struct apsmd_conf nc;
@@ -155,6 +179,7 @@ static void reload(void)
 	memcpy(conf.peers, nc.peers, sizeof(nc.peers));
 	conf.n_peers = nc.n_peers;
 	apsmd_peer_unlock();
+	reload_identity(&nc);
 	apsmd_memb_reload();
 	apsmd_log("reloaded: %u peers", conf.n_peers);
 }
@@ -197,17 +222,73 @@ static const struct sync_ops sync_ops = {
 
 /* ------------------------------------------------------------ main */
 
-static int genkey(void)
-{
-	uint8_t key[APSMD_KEY_BYTES];
-	char b64[sodium_base64_ENCODED_LEN(APSMD_KEY_BYTES,
-					   sodium_base64_VARIANT_ORIGINAL)];
+/* ------------------------------------------------------------ identity */
 
-	randombytes_buf(key, sizeof(key));
-	sodium_bin2base64(b64, sizeof(b64), key, sizeof(key),
-			  sodium_base64_VARIANT_ORIGINAL);
-	sodium_memzero(key, sizeof(key));
-	puts(b64);
+static struct apsmd_ident ident;
+static struct apsmd_state rstate;
+static bool rstate_on;
+
+/* KeyFile (and PreviousKeyFile) for conf's mode: per-node keys are
+ * private (0600, owned); the shared key is as today, with a warning.
+ */
+static int identity_load(char *err, size_t errlen)
+{
+	if (!conf.per_node) {
+		if (apsmd_key_load(conf.key_file, key, err, errlen))
+			return -1;
+		if (conf.n_peers)
+			apsmd_log("WARNING: one shared KeyFile and no PublicKey: any node holding it can impersonate any other (Documentation/security.md)");
+		if (apsmd_key_file_open_mode(conf.key_file))
+			apsmd_log("WARNING: %s is readable by group or others: chmod 600 it",
+				  conf.key_file);
+		apsmd_peer_identity(NULL, NULL);
+		return 0;
+	}
+	memset(&ident, 0, sizeof(ident));
+	ident.id = conf.id;
+	if (apsmd_key_file(conf.key_file, true, ident.sk, err, errlen))
+		return -1;
+	if (apsmd_key_public(ident.sk, ident.pk)) {
+		snprintf(err, errlen, "%s: not a usable X25519 key", conf.key_file);
+		return -1;
+	}
+	if (conf.prev_key_file[0]) {
+		if (apsmd_key_file(conf.prev_key_file, true, ident.prev_sk,
+				   err, errlen))
+			return -1;
+		if (apsmd_key_public(ident.prev_sk, ident.prev_pk)) {
+			snprintf(err, errlen, "%s: not a usable X25519 key",
+				 conf.prev_key_file);
+			return -1;
+		}
+		ident.have_prev = true;
+	}
+	memcpy(key, ident.sk, sizeof(key));	/* unused by peer.c then */
+	apsmd_peer_identity(&ident, rstate_on ? &rstate : NULL);
+	return 0;
+}
+
+/* This node's epoch from the replay state (StateFile); without a usable
+ * state file: the wall clock as before, with a warning.
+ */
+static int identity_epoch(uint64_t *epoch)
+{
+	char err[512];
+
+	if (apsmd_state_load(&rstate, conf.state_file, err, sizeof(err)) ||
+	    apsmd_state_next_epoch(&rstate, *epoch, err, sizeof(err))) {
+		if (conf.per_node) {
+			apsmd_log("%s: per-node keys need a replay state (StateFile)",
+				  err);
+			return -1;
+		}
+		apsmd_log("WARNING: %s: epoch from the wall clock, replay state not kept across restarts",
+			  err);
+		return 0;
+	}
+	*epoch = rstate.epoch;
+	rstate_on = true;
+	apsmd_peer_identity(conf.per_node ? &ident : NULL, &rstate);
 	return 0;
 }
 
@@ -358,7 +439,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (argc == 2 && !strcmp(argv[1], "genkey"))
-		return genkey();
+		return apsmd_cmd_genkey();
+	if (argc == 2 && !strcmp(argv[1], "pubkey"))
+		return apsmd_cmd_pubkey();
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
 			conf_file = argv[++i];
@@ -377,11 +460,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (apsmd_conf_load(conf_file, &conf, err, sizeof(err)) ||
-	    apsmd_key_load(conf.key_file, key, err, sizeof(err))) {
+	    identity_load(err, sizeof(err))) {
 		fprintf(stderr, "apsmd: %s\n", err);
 		return 1;
 	}
 	apsmd_log_id(conf.id);
+	apsmd_log_syslog();
 	if (netns && enter_netns(netns))
 		return 1;
 	if (nl_open()) {
@@ -390,6 +474,11 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	epoch = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	/* the persisted counter (seeded once with the wall clock, so that
+	 * it follows the wall-clock epochs of older versions)
+	 */
+	if (identity_epoch(&epoch))
+		return 1;
 	if (apsmd_kern_setup(&conf, &kern_ops) ||
 	    apsmd_peer_open(&conf, key, epoch, &peer_ops))
 		return 1;
@@ -410,6 +499,12 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	sfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
 	signal(SIGPIPE, SIG_IGN);
+	/* Everything that needed more than CAP_NET_ADMIN is done (netns,
+	 * sockets, buffer sizes); drop the rest before the I/O thread is
+	 * started, since capabilities are per thread.
+	 */
+	if (apsmd_priv_drop())
+		return 1;
 	apsmd_inv_init(&conf);
 	apsmd_sync_init(&conf, apsmd_now_ms(), &sync_ops);
 	apsmd_memb_init(&conf);

@@ -14,8 +14,11 @@ struct slot {
 	struct apsmd_flow f;
 };
 
-static struct slot *log_tab;
+static struct slot *log_tab;	/* every stream but the own one */
+static struct slot *own_tab;	/* the own stream: no other evicts it */
 static uint32_t log_mask;
+static uint32_t own_stream;
+static bool own_set;
 
 int olog_init(uint32_t slots)
 {
@@ -24,18 +27,30 @@ int olog_init(uint32_t slots)
 	while (n < slots && n < (1U << 30))
 		n <<= 1;
 	olog_free();
-	log_tab = calloc(n, sizeof(*log_tab));	/* pages come on use */
-	if (!log_tab)
+	/* pages come on use */
+	log_tab = calloc(n, sizeof(*log_tab));
+	own_tab = calloc(n, sizeof(*own_tab));
+	if (!log_tab || !own_tab) {
+		olog_free();
 		return -1;
+	}
 	log_mask = n - 1;
 	return 0;
+}
+
+void olog_own(uint32_t stream)
+{
+	own_stream = stream;
+	own_set = true;
 }
 
 void olog_free(void)
 {
 	free(log_tab);
-	log_tab = NULL;
+	free(own_tab);
+	log_tab = own_tab = NULL;
 	log_mask = 0;
+	own_set = false;
 }
 
 uint32_t olog_slots(void)
@@ -43,11 +58,19 @@ uint32_t olog_slots(void)
 	return log_tab ? log_mask + 1 : 0;
 }
 
-/* A stream's seqs fill consecutive slots from an offset of its own. */
+/* The own stream has a table of its own (only the origin's LOG_GONE
+ * makes a receiver fall back to Merkle, so it must keep its last LogSize
+ * entries whatever it relays). The other streams share one: a stream's
+ * seqs fill consecutive slots from an offset of its own, and streams
+ * whose offsets are close evict each other (a relay's LOG_GONE only
+ * sends the asker elsewhere).
+ */
 static struct slot *slot_of(uint32_t stream, uint64_t epoch, uint64_t seq)
 {
 	uint64_t off = (stream * 0x9e3779b97f4a7c15ULL) ^ (epoch * 0xff51afd7ed558ccdULL);
 
+	if (own_set && stream == own_stream)
+		return &own_tab[seq & log_mask];
 	return &log_tab[(seq + (off >> 20)) & log_mask];
 }
 

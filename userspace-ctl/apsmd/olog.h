@@ -19,6 +19,10 @@
  * streams may evict (then the range is "gone" and the asker falls back).
  */
 int olog_init(uint32_t slots);		/* rounded up to a power of two */
+/* This node's own stream: kept in a table of its own, never evicted by
+ * the streams it receives or relays (call after olog_init).
+ */
+void olog_own(uint32_t stream);
 void olog_free(void);
 uint32_t olog_slots(void);
 void olog_put(uint32_t stream, uint64_t epoch, uint64_t seq,

@@ -30,12 +30,14 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "core.h"
 #include "peer.h"
+#include "session.h"
 
 
 #define RX_BATCH	64	/* recvmmsg */
@@ -49,7 +51,14 @@
 static const struct apsmd_conf *conf;
 static const struct peer_ops *ops;
 static uint8_t key[APSMD_KEY_BYTES];
-static uint64_t epoch, seq;	/* seq: the main loop's datagrams */
+static uint64_t epoch, seq;	/* seq: the main loop's datagrams; epoch:
+				 * atomic (the I/O thread bumps it) */
+/* identity (session.c): per-node keys, one session per ps_tab slot */
+static bool per_node;
+static struct apsmd_ident ident;
+static struct apsmd_session sess_tab[APSMD_PEERS_MAX];
+static struct apsmd_state *rstate;	/* persisted replay state, or NULL */
+static uint64_t bump_ms;		/* last epoch bump (I/O thread) */
 static int udp = -1, rx_efd = -1, stop_efd = -1;
 static struct apsmd_pstate ps_tab[APSMD_PEERS_MAX];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -103,10 +112,13 @@ struct apsmd_pstate *apsmd_pstate(uint32_t id)
 }
 
 /* With the lock held (or before the thread runs). */
+static void sess_sync(void);
+
 static void tab_sync(void)
 {
 	unsigned int i, j;
 
+	sess_sync();
 	for (i = 0; i < APSMD_PEERS_MAX; i++)
 		if (ps_tab[i].id && !apsmd_peer_conf(ps_tab[i].id))
 			__atomic_store_n(&ps_tab[i].alive, false,
@@ -120,10 +132,63 @@ static void tab_sync(void)
 			if (!ps_tab[i].id) {
 				memset(&ps_tab[i], 0, sizeof(ps_tab[i]));
 				ps_tab[i].id = id;
+				if (rstate)
+					ps_tab[i].epoch_floor =
+						apsmd_state_floor(rstate, id);
 				break;
 			}
 		}
 	}
+}
+
+/* The sessions of the configured peers (per-node keys), rebuilt from
+ * their PublicKeys; with the lock held (or before the thread runs). A
+ * peer whose key is degenerate gets none: its datagrams fail.
+ */
+static void sess_sync(void)
+{
+	unsigned int i;
+
+	if (!per_node)
+		return;
+	for (i = 0; i < APSMD_PEERS_MAX; i++)
+		apsmd_session_wipe(&sess_tab[i]);
+	for (i = 0; i < conf->n_peers; i++) {
+		const struct apsmd_peer *p = &conf->peers[i];
+		struct apsmd_session *s = &sess_tab[i];
+
+		if (apsmd_session_make(s, &ident, p->id,
+				       (const uint8_t (*)[APSMD_KEY_BYTES])p->pubkey,
+				       p->n_pubkeys)) {
+			apsmd_log("peer %u: unusable PublicKey: its datagrams will be refused",
+				  p->id);
+			apsmd_session_wipe(s);
+		}
+	}
+}
+
+/* The session of a configured peer (index in conf->peers). */
+static struct apsmd_session *sess_of(uint32_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < conf->n_peers; i++)
+		if (sess_tab[i].peer == id)
+			return sess_tab[i].n_rx ? &sess_tab[i] : NULL;
+	return NULL;
+}
+
+void apsmd_peer_identity(const struct apsmd_ident *me,
+			 struct apsmd_state *st)
+{
+	apsmd_peer_lock();
+	per_node = me != NULL;
+	if (me)
+		ident = *me;
+	rstate = st;
+	if (conf)
+		tab_sync();
+	apsmd_peer_unlock();
 }
 
 void apsmd_peer_lock(void)
@@ -295,10 +360,13 @@ static void io_event(struct apsmd_pstate *p, uint8_t ev, uint64_t arg)
 	apsmd_ring_push(&rxq);
 }
 
-static void hb_build(struct apsmd_wbuf *w, uint8_t *flags)
+static void hb_build(struct apsmd_wbuf *w, uint8_t *flags,
+		     struct apsmd_hdr *hp)
 {
 	uint8_t b[APSMD_HB_LEN];
-	struct apsmd_hdr h = { .sender = conf->id, .epoch = epoch };
+	struct apsmd_hdr h = { .sender = conf->id,
+			       .epoch = __atomic_load_n(&epoch, __ATOMIC_RELAXED) };
+	unsigned int i;
 
 	memset(b, 0, sizeof(b));
 	apsmd_put64(b, __atomic_load_n(&pub_hash, __ATOMIC_RELAXED));
@@ -307,9 +375,18 @@ static void hb_build(struct apsmd_wbuf *w, uint8_t *flags)
 	apsmd_wire_raw(w, b, sizeof(b));
 	*flags = __atomic_load_n(&pub_ready, __ATOMIC_RELAXED) ?
 		 APSMD_F_READY : 0;
+	/* a peer refused our epoch (it restarted): ask for a new one */
+	for (i = 0; i < conf->n_peers; i++) {
+		struct apsmd_pstate *p = apsmd_pstate(conf->peers[i].id);
+
+		if (p && p->epoch_stale)
+			*flags |= APSMD_F_EPOCH_STALE;
+	}
 	h.flags = *flags;
 	h.seq = ++hb_seq;
-	w->len = apsmd_wire_seal(w, &h, key);
+	*hp = h;
+	if (!per_node)
+		w->len = apsmd_wire_seal(w, &h, key);
 }
 
 /* A HEARTBEAT to one peer (to) or all; with the lock held. */
@@ -319,11 +396,16 @@ static void hb_send(uint32_t to)
 	struct iovec iov;
 	struct apsmd_pstate *pst[APSMD_PEERS_MAX];
 	struct apsmd_wbuf w;
+	static uint8_t sealed[APSMD_PEERS_MAX][APSMD_DGRAM_MAX + APSMD_TAG_LEN];
+	struct iovec iovs[APSMD_PEERS_MAX];
+	struct apsmd_hdr h;
 	unsigned int i, n = 0;
 	uint8_t flags;
 	int r, sent = 0;
+	size_t len;
 
-	hb_build(&w, &flags);
+	hb_build(&w, &flags, &h);
+	len = w.len;
 	iov = (struct iovec){ .iov_base = w.b, .iov_len = w.len };
 	memset(mm, 0, sizeof(mm[0]) * conf->n_peers);
 	for (i = 0; i < conf->n_peers; i++) {
@@ -335,6 +417,17 @@ static void hb_send(uint32_t to)
 		mm[n].msg_hdr.msg_namelen = p->ep_len;
 		mm[n].msg_hdr.msg_iov = &iov;
 		mm[n].msg_hdr.msg_iovlen = 1;
+		if (per_node) {
+			/* sealed for each peer with its session */
+			struct apsmd_session *s = sess_of(p->id);
+
+			if (!s)
+				continue;
+			len = apsmd_session_seal(s->tx, sealed[n], &w, &h);
+			iovs[n] = (struct iovec){ .iov_base = sealed[n],
+						  .iov_len = len };
+			mm[n].msg_hdr.msg_iov = &iovs[n];
+		}
 		pst[n++] = apsmd_pstate(p->id);
 	}
 	while (sent < (int)n) {
@@ -349,8 +442,8 @@ static void hb_send(uint32_t to)
 		for (i = sent; i < (unsigned int)(sent + r); i++) {
 			apsmd_io_add(heartbeats_sent, 1);
 			apsmd_io_add(tx_dgrams, 1);
-			apsmd_io_add(tx_bytes, w.len);
-			apsmd_io_add(ctrl_bytes, w.len);
+			apsmd_io_add(tx_bytes, len);
+			apsmd_io_add(ctrl_bytes, len);
 			if (pst[i])
 				__atomic_fetch_add(&pst[i]->tx_dgrams, 1,
 						   __ATOMIC_RELAXED);
@@ -379,18 +472,79 @@ static void io_heard(struct apsmd_pstate *p, uint64_t now)
 	hb_send(p->id);		/* so that it learns of us at once too */
 }
 
+static uint64_t apsmd_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* A fresh datagram of ps: persist its epoch if it grew; bump ours if it
+ * says our epoch is stale there (it restarted and saw it before).
+ */
+static void io_epoch(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
+		     uint64_t now)
+{
+	if (h->epoch > ps->epoch_floor)
+		__atomic_store_n(&ps->epoch_stale, false, __ATOMIC_RELAXED);
+	if (rstate && apsmd_state_seen(rstate, ps->id, h->epoch) < 0)
+		apsmd_io_add(state_write_fail, 1);
+	if (!(h->flags & APSMD_F_EPOCH_STALE) || !rstate ||
+	    (bump_ms && now - bump_ms < conf->heartbeat_ms))
+		return;
+	bump_ms = now;
+	{
+		char err[300];
+
+		if (apsmd_state_next_epoch(rstate, apsmd_wall_ns(), err,
+				   sizeof(err))) {
+			apsmd_io_add(state_write_fail, 1);
+			apsmd_log("%s", err);
+			return;
+		}
+	}
+	__atomic_store_n(&epoch, rstate->epoch, __ATOMIC_RELAXED);
+	apsmd_io_add(epoch_bumps, 1);
+	apsmd_log("peer %u restarted and refuses our epoch: now %llu",
+		  ps->id, (unsigned long long)rstate->epoch);
+	hb_send(ps->id);
+}
+
 /* One datagram off the socket; with the lock held. */
 static void io_rx(const uint8_t *b, size_t len, uint64_t now)
 {
+	static uint8_t pt[APSMD_DGRAM_MAX + APSMD_TAG_LEN];
+	struct apsmd_session *s = NULL;
+	struct apsmd_replay *rw;
 	struct apsmd_pstate *ps;
 	struct rx_item *it;
 	struct apsmd_hdr h;
 	const uint8_t *body;
+	enum apsmd_verdict v;
+	bool stale;
 	size_t blen;
 
 	apsmd_io_add(rx_dgrams, 1);
 	apsmd_io_add(rx_bytes, len);
-	switch (apsmd_wire_verify(b, len, key, &h, &body, &blen)) {
+	if (per_node) {
+		/* the sender's session opens it, or nothing does */
+		uint32_t from = apsmd_session_sender(b, len);
+
+		if (len >= APSMD_HDR_LEN) {
+			s = sess_of(from);
+			if (!s) {
+				apsmd_io_add(unknown_sender, 1);
+				return;
+			}
+		}
+		v = s ? apsmd_session_open(s, b, len, pt, &h, &blen) :
+			APSMD_BAD_FORMAT;
+		body = pt;
+	} else {
+		v = apsmd_wire_verify(b, len, key, &h, &body, &blen);
+	}
+	switch (v) {
 	case APSMD_BAD_MAC:
 		apsmd_io_add(auth_fail, 1);
 		/* the sender field is not authenticated: a hint only */
@@ -412,12 +566,28 @@ static void io_rx(const uint8_t *b, size_t len, uint64_t now)
 		apsmd_io_add(unknown_sender, 1);
 		return;
 	}
-	if (apsmd_replay_check(h.type == APSMD_T_HEARTBEAT ? &ps->replay_hb :
-			       &ps->replay, h.epoch, h.seq)) {
+	rw = h.type == APSMD_T_HEARTBEAT ? &ps->replay_hb : &ps->replay;
+	/* after this node's restart: nothing of an epoch already seen (it
+	 * may be a capture); the peer is asked for a new epoch
+	 */
+	if (apsmd_replay_accept(rw, ps->epoch_floor, h.epoch, h.seq,
+				&stale)) {
+		if (stale) {
+			__atomic_store_n(&ps->epoch_stale, true,
+					 __ATOMIC_RELAXED);
+			/* ask it at once (rate-limited: replays must not
+			 * make us send), then with every heartbeat
+			 */
+			if (now - ps->stale_hb_ms >= conf->heartbeat_ms) {
+				ps->stale_hb_ms = now;
+				hb_send(ps->id);
+			}
+		}
 		apsmd_io_add(replay, 1);
 		__atomic_fetch_add(&ps->replayed, 1, __ATOMIC_RELAXED);
 		return;
 	}
+	io_epoch(ps, &h, now);
 	__atomic_fetch_add(&ps->rx_dgrams, 1, __ATOMIC_RELAXED);
 	io_heard(ps, now);
 	if (h.type == APSMD_T_HEARTBEAT)
@@ -692,11 +862,49 @@ static void txq_add(const struct apsmd_wbuf *w, size_t len,
 static size_t seal(struct apsmd_wbuf *w, uint8_t ttl, uint8_t flags)
 {
 	struct apsmd_hdr h = {
-		.sender = conf->id, .epoch = epoch,
+		.sender = conf->id,
+		.epoch = __atomic_load_n(&epoch, __ATOMIC_RELAXED),
 		.seq = ++seq, .ttl = ttl, .flags = flags,
 	};
 
 	return apsmd_wire_seal(w, &h, key);
+}
+
+/* Seal w for p and queue it. One shared key: sealed once (*len) for
+ * every peer, in place; per-node keys: w is left as it is and sealed
+ * into the queue with p's session, each peer its own seq.
+ */
+static void txq_put(struct apsmd_wbuf *w, const struct apsmd_peer *p,
+		    uint8_t ttl, uint8_t flags, size_t *len)
+{
+	struct apsmd_session *s;
+	struct apsmd_hdr h;
+	struct tx_ent *e;
+
+	if (!per_node) {
+		if (!*len)
+			*len = seal(w, ttl, flags);
+		txq_add(w, *len, p, flags);
+		return;
+	}
+	s = sess_of(p->id);
+	if (!s) {
+		apsmd_ctr.send_fail++;
+		return;
+	}
+	if (n_txq == TXQ_LEN)
+		txq_flush();
+	e = &txq[n_txq++];
+	e->to = p;
+	e->count = w->count;
+	e->type = w->type;
+	e->flags = flags;
+	h = (struct apsmd_hdr){
+		.sender = conf->id,
+		.epoch = __atomic_load_n(&epoch, __ATOMIC_RELAXED),
+		.seq = ++seq, .ttl = ttl, .flags = flags,
+	};
+	e->len = apsmd_session_seal(s->tx, e->b, w, &h);
 }
 
 /* Paced datagrams whose tokens are there: sealed and queued. Returns the
@@ -714,9 +922,10 @@ static uint64_t pace_release(uint64_t now_us)
 						now_us);
 			if (wait)
 				return wait;
+			size_t len = 0;
+
 			apsmd_tb_take(&tb, q->w.len + APSMD_MAC_LEN, now_us);
-			txq_add(&q->w, seal(&q->w, q->ttl, q->flags), p,
-				q->flags);
+			txq_put(&q->w, p, q->ttl, q->flags, &len);
 		}
 		pq_head = (pq_head + 1) % PACE_LEN;
 		pq_n--;
@@ -736,8 +945,9 @@ static void pace(struct apsmd_wbuf *w, const struct apsmd_peer *p,
 
 	if (!pq_n && apsmd_tb_take(&tb, w->len + APSMD_MAC_LEN, now)) {
 		struct apsmd_wbuf c = *w;	/* w may go to more peers */
+		size_t len = 0;
 
-		txq_add(&c, seal(&c, ttl, flags), p, flags);
+		txq_put(&c, p, ttl, flags, &len);
 		return;
 	}
 	while (pq_n == PACE_LEN) {
@@ -765,9 +975,7 @@ static void out(struct apsmd_wbuf *w, const struct apsmd_peer *p,
 		pace(w, p, ttl, flags);
 		return;
 	}
-	if (!*len)
-		*len = seal(w, ttl, flags);
-	txq_add(w, *len, p, flags);
+	txq_put(w, p, ttl, flags, len);
 }
 
 int apsmd_peer_flush(void)
@@ -862,4 +1070,6 @@ void apsmd_peer_close(void)
 	free(pq);
 	pq = NULL;
 	sodium_memzero(key, sizeof(key));
+	sodium_memzero(sess_tab, sizeof(sess_tab));
+	sodium_memzero(&ident, sizeof(ident));
 }

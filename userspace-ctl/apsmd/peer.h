@@ -35,6 +35,12 @@ struct apsmd_pstate {
 	uint64_t last_rx_ms;
 	uint64_t rx_dgrams, auth_fail, replayed;	/* atomics */
 	uint64_t tx_dgrams;	/* atomic: both threads send */
+	/* identity (session.c), the I/O thread's: the highest epoch of it
+	 * this node had seen when it started (nothing of it or before is
+	 * accepted), and whether it must be asked for a new epoch
+	 */
+	uint64_t epoch_floor, stale_hb_ms;
+	bool epoch_stale;
 	/* the main loop's */
 	bool ready;		/* says it holds a full RDS */
 	uint8_t kstate;		/* what memb told the kernel: APSMD_KS_* */
@@ -75,6 +81,14 @@ struct peer_ops {
  */
 int apsmd_peer_open(const struct apsmd_conf *c, const uint8_t *key,
 		    uint64_t epoch, const struct peer_ops *ops);
+struct apsmd_ident;
+struct apsmd_state;
+/* Per-node keys (me: this node's, copied; NULL: the shared KeyFile) and
+ * the persisted replay state (kept; NULL: none). Before apsmd_peer_open()
+ * and after a reload.
+ */
+void apsmd_peer_identity(const struct apsmd_ident *me,
+			 struct apsmd_state *st);
 /* Start the I/O thread (after daemon(), with the signals blocked). */
 int apsmd_peer_start(void);
 /* What the heartbeats carry from now on (the I/O thread sends them). */

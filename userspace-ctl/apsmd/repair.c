@@ -218,32 +218,36 @@ static bool wanted(const struct apsmd_repair *r, const struct apsmd_flow *x)
 	return apsmd_newer(x->version, x->origin, own.version, own.origin);
 }
 
-static int on_entries(struct apsmd_repair *r, uint32_t peer, uint8_t flags,
-		      uint16_t count, const uint8_t *p, size_t blen)
+/* Walk a TREE_ENTRIES body: leaf markers into leaves, items to install
+ * (when install is set: the body is checked whole first, so a malformed
+ * datagram installs nothing, as LOG decodes all or nothing). 0 or -1.
+ */
+static int walk_entries(struct apsmd_repair *r, uint32_t peer, bool install,
+			uint16_t count, const uint8_t *p, size_t blen,
+			uint32_t *leaves, unsigned int maxleaf,
+			unsigned int *nleaf)
 {
-	uint32_t leaves[APSMD_DGRAM_MAX / 8];
-	unsigned int nleaf = 0, k, i;
+	unsigned int k, i;
 	size_t off = 0;
-	struct out o;
 
+	*nleaf = 0;
 	for (k = 0; k < count; k++) {
 		struct apsmd_flow f;
 		size_t al, n;
 
 		if (blen - off < 8)
-			return bad(r);
+			return -1;
 		if (p[off] == ITEM_LEAF) {
 			uint32_t leaf = apsmd_get32(p + off + 4);
 
-			if (leaf >= SHADOW_LEAVES ||
-			    nleaf == sizeof(leaves) / sizeof(leaves[0]))
-				return bad(r);
-			leaves[nleaf++] = leaf;
+			if (leaf >= SHADOW_LEAVES || *nleaf == maxleaf)
+				return -1;
+			leaves[(*nleaf)++] = leaf;
 			off += 8;
 			continue;
 		}
 		if (blen - off < ITEM_FIXED)
-			return bad(r);
+			return -1;
 		memset(&f, 0, sizeof(f));
 		f.op = p[off];
 		f.family = p[off + 1];
@@ -258,24 +262,35 @@ static int on_entries(struct apsmd_repair *r, uint32_t peer, uint8_t flags,
 		if ((f.op != APSM_RDS_OP_NEW && f.op != APSM_RDS_OP_DEL) ||
 		    (f.family != AF_INET && f.family != AF_INET6) ||
 		    f.npath > APSM_PATH_MAX)
-			return bad(r);
+			return -1;
 		al = alen(f.family);
 		n = ITEM_FIXED + 2 * al + 4 * (size_t)f.npath;
 		if (blen - off < n)
-			return bad(r);
+			return -1;
 		memcpy(f.src, p + off + ITEM_FIXED, al);
 		memcpy(f.dst, p + off + ITEM_FIXED + al, al);
 		for (i = 0; i < f.npath; i++)
 			f.path[i] = apsmd_get32(p + off + ITEM_FIXED + 2 * al +
 						4 * i);
 		off += n;
-		if (wanted(r, &f)) {
+		if (install && wanted(r, &f)) {
 			r->st.items_installed++;
 			r->ops->install(r->ctx, peer, &f);
 		}
 	}
-	if (off != blen)
+	return off == blen ? 0 : -1;
+}
+
+static int on_entries(struct apsmd_repair *r, uint32_t peer, uint8_t flags,
+		      uint16_t count, const uint8_t *p, size_t blen)
+{
+	uint32_t leaves[APSMD_DGRAM_MAX / 8];
+	unsigned int nleaf, max = sizeof(leaves) / sizeof(leaves[0]), i;
+	struct out o;
+
+	if (walk_entries(r, peer, false, count, p, blen, leaves, max, &nleaf))
 		return bad(r);
+	walk_entries(r, peer, true, count, p, blen, leaves, max, &nleaf);
 	if (!(flags & REPAIR_TE_WANT) || !nleaf)
 		return 0;
 	out_init(&o, r, peer, APSMD_T_TREE_ENTRIES, 0);

@@ -20,8 +20,9 @@
  *   proto u8, dir u8, npath u8, pad[3], sport u16, dport u16, spi u32,
  *   origin u32, version u64, pad[4], src, dst (4|16 bytes), path u32 x
  *   npath (40 bytes for an IPv4 entry with 1 hop, 40 for a tombstone).
- *   Receiver: every item newer than its own record of that key goes to
- *   ops->install (a delete wins a tie: same version and origin); with
+ *   Receiver: the body is checked whole first (a malformed datagram
+ *   installs nothing); every item newer than its own record of that key
+ *   goes to ops->install (a delete wins a tie: same version and origin); with
  *   TE_WANT it answers with all its own items of the marked leaves
  *   (without TE_WANT, so it ends there).
  * Round start: TREE with the root and the 16 level-1 hashes (one 344-byte

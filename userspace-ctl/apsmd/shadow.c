@@ -13,6 +13,7 @@
 #define R_TREE		0x02
 #define R_YOUNG		0x04	/* on the young list */
 #define R_TLIST		0x08	/* on the tombstone expiry list */
+#define R_MARK		0x10	/* shadow_mark: seen in a dump */
 
 struct rec {				/* 128 bytes */
 	uint64_t kh, ih, version, t;
@@ -488,4 +489,55 @@ bool shadow_check(const struct shadow *s)
 	for (l = 0; l <= SHADOW_LEAF_LEVEL; l++)
 		free(t[l]);
 	return ok;
+}
+
+bool shadow_takes(const struct apsmd_flow *f, uint8_t cause, uint32_t self)
+{
+	return !(cause == APSMD_CAUSE_EXPIRE && f->op == APSM_RDS_OP_DEL &&
+		 f->origin != self);
+}
+
+void shadow_unmark(struct shadow *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->nrec; i++)
+		s->r[i].flags &= ~R_MARK;
+}
+
+bool shadow_mark(struct shadow *s, const struct apsmd_flow *f,
+		 struct apsmd_flow *out)
+{
+	uint32_t i;
+
+	if (f->family != AF_INET && f->family != AF_INET6)
+		return false;
+	i = lookup(s, f, apsmd_flow_keyhash(f));
+	if (i == NIL)
+		return false;
+	s->r[i].flags |= R_MARK;
+	if (out)
+		to_flow(&s->r[i], out);
+	return true;
+}
+
+unsigned int shadow_unmarked(const struct shadow *s, uint32_t origin,
+			     shadow_cb cb, void *arg)
+{
+	unsigned int n = 0;
+	struct apsmd_flow f;
+	uint32_t i;
+
+	for (i = 0; i < s->nrec; i++) {
+		const struct rec *r = &s->r[i];
+
+		if (!r->family || (r->flags & (R_TOMB | R_MARK)) ||
+		    r->origin != origin)
+			continue;
+		to_flow(r, &f);
+		if (cb)
+			cb(&f, arg);
+		n++;
+	}
+	return n;
 }

@@ -86,4 +86,23 @@ void shadow_stats(const struct shadow *s, struct shadow_stats *st);
  */
 bool shadow_check(const struct shadow *s);
 
+/* Does a kernel change go into the shadow? Not a replica's idle expiry
+ * (cause EXPIRE of another origin's entry): it is local (the write rule
+ * does not send it either), and as a tombstone the Merkle exchange would
+ * spread it as a delete. Everything else does.
+ */
+bool shadow_takes(const struct apsmd_flow *f, uint8_t cause, uint32_t self);
+
+/* Reconcile with a dump of the kernel (a lost feed range): clear every
+ * mark, mark the record of each key the dump holds (true and the record
+ * in *out if there is one), then visit the live entries of origin left
+ * unmarked (in the shadow, gone from the kernel). The callback must not
+ * change the shadow.
+ */
+void shadow_unmark(struct shadow *s);
+bool shadow_mark(struct shadow *s, const struct apsmd_flow *f,
+		 struct apsmd_flow *out);
+unsigned int shadow_unmarked(const struct shadow *s, uint32_t origin,
+			     shadow_cb cb, void *arg);
+
 #endif /* APSMD_SHADOW_H */

@@ -35,6 +35,7 @@
 #include "peer.h"
 #include "relay.h"
 #include "repair.h"
+#include "session.h"
 #include "shadow.h"
 #include "sync.h"
 #include "tomb.h"
@@ -57,6 +58,7 @@ static uint32_t snap_from;
 /* this node's stream */
 static uint64_t my_epoch, my_next = 1;
 static struct apsmd_wbuf pw;	/* LOG being filled */
+static uint64_t test_version_offset;	/* APSMD_TEST_VERSION_OFFSET_MS */
 static bool pw_open;
 
 /* the shadow of the kernel RDS (every feed change) and its Merkle repair */
@@ -74,6 +76,8 @@ static unsigned int nrx, caprx;
  */
 static uint64_t merkle_horizon(void)
 {
+	if (conf->merkle_horizon_ms)
+		return conf->merkle_horizon_ms;
 	return conf->ae_ms * 2 > 1000 ? conf->ae_ms * 2 : 1000;
 }
 
@@ -131,8 +135,16 @@ void apsmd_sync_init(const struct apsmd_conf *c, uint64_t start,
 	ops = o;
 	start_ms = start;
 	my_epoch = apsmd_wall_ms();	/* newer at every start */
+	if (getenv("APSMD_TEST_VERSION_OFFSET_MS")) {
+		test_version_offset = strtoull(
+			getenv("APSMD_TEST_VERSION_OFFSET_MS"), NULL, 10) << 16;
+		apsmd_log("TEST ONLY: own versions sent %llu ms ahead (APSMD_TEST_VERSION_OFFSET_MS)",
+			  (unsigned long long)(test_version_offset >> 16));
+	}
 	if (olog_init(c->log_size))
 		apsmd_log("cannot allocate the log (%u entries)", c->log_size);
+	else
+		olog_own(c->id);
 	if (tomb_init(c->tomb_max, c->tomb_ttl_ms))
 		apsmd_log("cannot allocate the tombstones (%u)", c->tomb_max);
 	sh = shadow_new(merkle_horizon(), c->tomb_ttl_ms);
@@ -140,6 +152,8 @@ void apsmd_sync_init(const struct apsmd_conf *c, uint64_t start,
 		apsmd_log("cannot allocate the shadow table: no Merkle repair");
 	else
 		apsmd_repair_init(&rep, sh, &repair_ops, NULL);
+	apsmd_log("Merkle horizon %llu ms",
+		  (unsigned long long)merkle_horizon());
 }
 
 bool apsmd_sync_ready(void)
@@ -281,10 +295,15 @@ void apsmd_sync_flush(void)
 }
 
 /* Number f in this node's stream, keep it, pack it. */
-static void write_own(const struct apsmd_flow *f)
+static void write_own(const struct apsmd_flow *f0)
 {
+	struct apsmd_flow fo = *f0;
+	const struct apsmd_flow *f = &fo;
 	uint64_t seq = my_next;
 	int r;
+
+	/* test only: this node's writes as if its clock were ahead */
+	fo.version += test_version_offset;
 
 	if (!pw_open) {
 		apsmd_wire_log_begin(&pw, conf->id, my_epoch, seq);
@@ -312,6 +331,22 @@ static void shadow_feed(const struct apsmd_flow *f, uint8_t cause)
 		shadow_apply(sh, f, f->op, cause, apsmd_now_ms());
 }
 
+/* Written already? After a lost feed range the shadow is reconciled
+ * with a dump (apsmd_sync_behind), then the kept changes after the range
+ * come again: what the shadow holds as new or newer is not written twice
+ * (an own delete found by the dump is at version + 1; its replay at the
+ * entry's version would undo that in the shadow).
+ */
+static bool written(const struct apsmd_flow *w)
+{
+	struct apsmd_flow rec;
+
+	if (!sh || !shadow_find(sh, w, &rec) ||
+	    apsmd_newer(w->version, w->origin, rec.version, rec.origin))
+		return false;
+	return rec.op == APSM_RDS_OP_DEL || w->op == APSM_RDS_OP_NEW;
+}
+
 /* The replication rule for one kernel change (olog_write_rule). */
 void apsmd_sync_local(const struct apsmd_flow *f, uint8_t cause)
 {
@@ -322,7 +357,7 @@ void apsmd_sync_local(const struct apsmd_flow *f, uint8_t cause)
 		return;
 	}
 	if (!olog_write_rule(f, cause, conf->id, &w)) {
-		if (cause == APSMD_CAUSE_EXPIRE && f->origin != conf->id) {
+		if (!shadow_takes(f, cause, conf->id)) {
 			/* a replica's idle expiry is local: not a tombstone
 			 * in the shadow, or the Merkle exchange would spread
 			 * it as a delete
@@ -333,6 +368,8 @@ void apsmd_sync_local(const struct apsmd_flow *f, uint8_t cause)
 		shadow_feed(f, cause);		/* a peer's write, installed */
 		return;
 	}
+	if (written(&w))
+		return;
 	shadow_feed(&w, cause);		/* as written (a foreign delete: v + 1) */
 	if (w.op == APSM_RDS_OP_DEL)
 		tomb_note(&w);
@@ -367,17 +404,89 @@ void apsmd_sync_resync(void)
 	apsmd_sync_flush();
 }
 
-/* kern_ops.behind: changes lost..to never reached apsmd. Writes of
- * present entries are redone from a dump; a lost delete of an own entry
- * is not known here (the replicas age it out; Merkle repair finds it).
+struct recon {
+	struct apsmd_flow *f;
+	size_t n, cap;
+	bool oom;
+};
+
+static void recon_add(const struct apsmd_flow *f, void *arg)
+{
+	struct recon *r = arg;
+
+	if (r->n == r->cap) {
+		size_t nc = r->cap ? 2 * r->cap : 256;
+		struct apsmd_flow *p = realloc(r->f, nc * sizeof(*p));
+
+		if (!p) {
+			r->oom = true;
+			return;
+		}
+		r->f = p;
+		r->cap = nc;
+	}
+	r->f[r->n++] = *f;
+}
+
+/* A dumped entry: marked in the shadow; kept if the shadow lacks it */
+static void recon_dump(const struct apsmd_flow *f, void *arg)
+{
+	struct apsmd_flow had;
+
+	if (shadow_mark(sh, f, &had) && had.op == APSM_RDS_OP_NEW &&
+	    had.version == f->version && had.origin == f->origin)
+		return;
+	recon_add(f, arg);
+}
+
+/* kern_ops.behind: changes from..to never reached apsmd. The shadow is
+ * reconciled with a dump: own entries the shadow has and the kernel no
+ * longer has were deleted in the lost range (written as deletes at
+ * version + 1, which beats the entry everywhere, tombstones included);
+ * entries the kernel has and the shadow lacks (or holds older) are
+ * written if own, mirrored if a peer's. Without a shadow: every own
+ * entry is written again (a lost delete stays unknown).
  */
 void apsmd_sync_behind(uint64_t from, uint64_t to)
 {
+	struct recon dump = { 0 }, gone = { 0 };
+	uint64_t bad = apsmd_ctr.bad_format;
+	size_t i;
+
 	apsmd_ctr.feed_behind++;
 	if (from || to)
-		apsmd_log("kernel feed lost changes %llu..%llu: resyncing",
+		apsmd_log("kernel feed lost changes %llu..%llu: reconciling",
 			  (unsigned long long)from, (unsigned long long)to);
-	apsmd_sync_resync();
+	if (!sh) {
+		apsmd_sync_resync();
+		return;
+	}
+	apsmd_ctr.resyncs++;
+	apsmd_dirty = true;
+	shadow_unmark(sh);
+	if (apsmd_kern_flows(recon_dump, &dump) || dump.oom ||
+	    apsmd_ctr.bad_format != bad) {
+		/* an incomplete dump (failed, out of memory, an entry it
+		 * could not read) proves no delete: write what it has
+		 */
+		apsmd_log("feed reconcile: the dump failed: no deletes found");
+	} else {
+		shadow_unmarked(sh, conf->id, recon_add, &gone);
+	}
+	for (i = 0; i < gone.n; i++) {
+		struct apsmd_flow d = gone.f[i];
+
+		d.op = APSM_RDS_OP_DEL;
+		d.version++;
+		apsmd_sync_local(&d, APSMD_CAUSE_DELETE);
+		apsmd_ctr.behind_deletes++;
+	}
+	for (i = 0; i < dump.n; i++)
+		apsmd_sync_local(&dump.f[i], dump.f[i].origin == conf->id ?
+				 APSMD_CAUSE_INSERT : APSMD_CAUSE_INSTALL);
+	apsmd_sync_flush();
+	free(dump.f);
+	free(gone.f);
 }
 
 /* ------------------------------------------------------------ receive */
@@ -428,10 +537,12 @@ static void nack(struct olog_rx *r, uint32_t peer, uint64_t upto)
 	r->nack_tries++;
 }
 
+static bool version_refused(const struct apsmd_flow *f);
+
 static void install(const struct apsmd_flow *f, struct apsmd_flow *inst,
 		    unsigned int *ni)
 {
-	if (tomb_blocked(f))
+	if (version_refused(f) || tomb_blocked(f))
 		return;
 	if (f->op == APSM_RDS_OP_DEL) {
 		tomb_note(f);
@@ -472,6 +583,8 @@ static void on_unsequenced(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 		if (ps)
 			ps->rx_entries++;
 		apsmd_ctr.ae_repair_received++;
+		if (conf->per_node && f[i].origin != h->sender)
+			apsmd_ctr.auth_relayed++;
 		install(&f[i], inst, &ni);
 	}
 	apsmd_kern_install(inst, ni);
@@ -483,6 +596,69 @@ static void on_unsequenced(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 		 */
 		merkle_due_ms = apsmd_now_ms() + merkle_horizon() +
 				conf->ae_ms;
+	}
+}
+
+/* ---- authorisation (session.c's rules; Documentation/security.md) ----
+ * With per-node keys h->sender is the peer whose key opened the
+ * datagram. A pushed (non-REPAIR) LOG datagram of a stream comes from
+ * its origin, or above DirectPushMax from the origin's parent in this
+ * node's view of the relay tree; a stream's entries are of its own
+ * origin, or deletes (an operator's delete of a foreign entry). Repair
+ * data (REPAIR, snapshots, Merkle) carries no proof of origin: accepted
+ * from any authenticated peer and counted (auth_relayed).
+ */
+static bool stream_refused(const struct apsmd_hdr *h,
+			   const struct apsmd_range *pre)
+{
+	static uint32_t ids[APSMD_PEERS_MAX + 1];
+	uint32_t parent = 0;
+
+	if (!conf->per_node || (h->flags & APSMD_F_REPAIR))
+		return false;
+	if (pre->stream != h->sender && apsmd_gossip() &&
+	    !relay_parent(pre->stream, conf->id, ids, live_ids(ids),
+			  conf->gossip_fanout, &parent))
+		parent = 0;
+	if (apsmd_auth_stream(h->sender, pre->stream, parent) ==
+	    APSMD_AUTH_OK)
+		return false;
+	apsmd_ctr.auth_origin_refused += h->count;
+	return true;
+}
+
+static bool entry_refused(const struct apsmd_hdr *h,
+			  const struct apsmd_range *pre,
+			  const struct apsmd_flow *f)
+{
+	if (!conf->per_node)
+		return false;
+	if (h->flags & APSMD_F_REPAIR) {
+		if (f->origin != h->sender)
+			apsmd_ctr.auth_relayed++;
+		return false;
+	}
+	if (apsmd_auth_entry(pre->stream, f) == APSMD_AUTH_OK)
+		return false;
+	apsmd_ctr.auth_origin_refused++;
+	return true;
+}
+
+/* Versions beyond MaxClockSkew ahead of this node's clock, or that would
+ * wrap the logical clock, are refused in every mode.
+ */
+static bool version_refused(const struct apsmd_flow *f)
+{
+	switch (apsmd_auth_version(f->version, apsmd_wall_ms(),
+				   conf->max_skew_ms)) {
+	case APSMD_AUTH_OK:
+		return false;
+	case APSMD_AUTH_WRAP:
+		apsmd_ctr.version_wrap++;
+		return true;
+	default:
+		apsmd_ctr.version_ahead++;
+		return true;
 	}
 }
 
@@ -508,6 +684,8 @@ void apsmd_sync_on_log(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 	}
 	if (pre.stream == conf->id)
 		return;		/* our own writes, relayed back */
+	if (stream_refused(h, &pre))
+		return;
 	r = rx_get(pre.stream, true);
 	if (!r)
 		return;
@@ -532,6 +710,8 @@ void apsmd_sync_on_log(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 			apsmd_ctr.gap_entries_repaired++;
 		else
 			note_lag(ps, &f[i]);
+		if (entry_refused(h, &pre, &f[i]))
+			continue;
 		install(&f[i], inst, &ni);
 	}
 	apsmd_kern_install(inst, ni);
@@ -540,12 +720,21 @@ void apsmd_sync_on_log(struct apsmd_pstate *ps, const struct apsmd_hdr *h,
 	/* relay tree: the body as it came, to this node's children in
 	 * the origin's tree
 	 */
-	if (fresh && !repair && apsmd_gossip()) {
+	if (fresh && apsmd_gossip()) {
+		/* a NACK answer too: what this node missed, its subtree in
+		 * the origin's tree missed as well; it goes down as a push
+		 * (the children relay it on; a child that has it drops the
+		 * duplicates), counted as repair_relayed, not relayed
+		 */
 		apsmd_wire_begin(&relay, APSMD_T_LOG);
 		apsmd_wire_raw(&relay, body, blen);
 		relay.count = h->count;
-		if (send_tree(&relay, pre.stream))
-			apsmd_ctr.relayed += fresh;
+		if (send_tree(&relay, pre.stream)) {
+			if (repair)
+				apsmd_ctr.repair_relayed += fresh;
+			else
+				apsmd_ctr.relayed += fresh;
+		}
 	}
 	if (olog_rx_gap(r) && !r->nack_ms)
 		nack(r, h->sender, 0);

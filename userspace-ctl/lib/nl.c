@@ -351,15 +351,20 @@ struct nlmsghdr *nl_msg(uint8_t cmd, uint16_t flags)
 	return msg_start(nl.family, cmd, APSM_GENL_VERSION, flags);
 }
 
-int nl_request(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg)
+/* Read the replies to request seq from nl.sk until the message that ends
+ * them: for a request (dump false) its ack or error (NLMSG_ERROR; the ack's
+ * extack text is printed as a warning), for a dump NLMSG_DONE or an error.
+ * Messages of other requests or sockets are skipped; every data message on
+ * the way goes to msg(r, arg), and a non-zero return from it stops the
+ * reading with -1. *intr (dumps) is set if one carries NLM_F_DUMP_INTR.
+ * 0: the replies ended well, -1: error (ctl_seterr done).
+ */
+static int nl_replies(uint32_t seq, bool dump,
+		      int (*msg)(const struct nlmsghdr *r, void *arg),
+		      void *arg, int *intr)
 {
-	uint32_t seq = nlh->nlmsg_seq;
-	int failed = 0;
 	ssize_t n;
 
-	nlh->nlmsg_flags |= NLM_F_ACK;
-	if (nl_send(nlh))
-		return -1;
 	for (;;) {
 		const struct nlmsghdr *r;
 		int len;
@@ -372,6 +377,18 @@ int nl_request(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg)
 		     r = mnl_nlmsg_next(r, &len)) {
 			if (r->nlmsg_seq != seq || r->nlmsg_pid != nl.portid)
 				continue;	/* stale or not ours */
+			if (dump && (r->nlmsg_flags & NLM_F_DUMP_INTR))
+				*intr = 1;
+			if (dump && r->nlmsg_type == NLMSG_DONE) {
+				const int *err = mnl_nlmsg_get_payload(r);
+
+				if (mnl_nlmsg_get_payload_len(r) >= sizeof(int) &&
+				    *err < 0) {
+					kernel_error(r, -*err);
+					return -1;
+				}
+				return 0;
+			}
 			if (r->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e;
 				struct ext_ack ea;
@@ -385,18 +402,48 @@ int nl_request(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg)
 					kernel_error(r, -e->error);
 					return -1;
 				}
+				if (dump)
+					continue;
 				ext_ack_parse(r, &ea);
 				if (ea.msg)
 					fprintf(stderr, "apsmctl: warning: %s\n",
 						ea.msg);
-				return failed ? -1 : 0;
+				return 0;
 			}
 			if (r->nlmsg_type < NLMSG_MIN_TYPE)
 				continue;
-			if (!failed && cb && cb(r, arg))
-				failed = 1;
+			if (msg(r, arg))
+				return -1;
 		}
 	}
+}
+
+struct request_ctx {
+	nl_msg_cb cb;
+	void *arg;
+	int failed;
+};
+
+/* A failing cb is not called again; the replies are still read to the ack. */
+static int request_msg(const struct nlmsghdr *r, void *arg)
+{
+	struct request_ctx *c = arg;
+
+	if (!c->failed && c->cb && c->cb(r, c->arg))
+		c->failed = 1;
+	return 0;
+}
+
+int nl_request(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg)
+{
+	struct request_ctx c = { .cb = cb, .arg = arg };
+
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	if (nl_send(nlh))
+		return -1;
+	if (nl_replies(nlh->nlmsg_seq, false, request_msg, &c, NULL))
+		return -1;
+	return c.failed ? -1 : 0;
 }
 
 /* A growable copy of a dump's messages. */
@@ -428,6 +475,25 @@ static int dump_append(struct dump_buf *d, const struct nlmsghdr *r)
 	return 0;
 }
 
+struct dump_ctx {
+	struct dump_buf *d;
+	nl_msg_cb cb;
+	void *arg;
+	int cb_ret;
+};
+
+static int dump_msg(const struct nlmsghdr *r, void *arg)
+{
+	struct dump_ctx *c = arg;
+
+	if (c->cb) {
+		if (!c->cb_ret)
+			c->cb_ret = c->cb(r, c->arg);
+		return 0;
+	}
+	return dump_append(c->d, r);
+}
+
 /* One pass of a dump into d, or (cb set) to cb as the messages come; a
  * failing cb stops the calls, the rest of the dump is read and dropped.
  * 1: complete but interrupted, 0: complete and consistent, -1: error.
@@ -435,67 +501,20 @@ static int dump_append(struct dump_buf *d, const struct nlmsghdr *r)
 static int dump_once(const struct nlmsghdr *req, struct dump_buf *d,
 		     nl_msg_cb cb, void *arg)
 {
-	int cb_ret = 0;
+	struct dump_ctx c = { .d = d, .cb = cb, .arg = arg };
 	struct nlmsghdr *nlh = (struct nlmsghdr *)nl.sbuf;
-	uint32_t seq;
 	int intr = 0;
-	ssize_t n;
 
 	if (nlh != req)
 		memmove(nlh, req, req->nlmsg_len);
-	nlh->nlmsg_seq = seq = ++nl.seq;
+	nlh->nlmsg_seq = ++nl.seq;
 	if (d)
 		d->len = 0;
 	if (nl_send(nlh))
 		return -1;
-	for (;;) {
-		const struct nlmsghdr *r;
-		int len;
-
-		n = nl_recv();
-		if (n < 0)
-			return -1;
-		len = n;
-		for (r = (const struct nlmsghdr *)nl.rbuf; mnl_nlmsg_ok(r, len);
-		     r = mnl_nlmsg_next(r, &len)) {
-			if (r->nlmsg_seq != seq || r->nlmsg_pid != nl.portid)
-				continue;
-			if (r->nlmsg_flags & NLM_F_DUMP_INTR)
-				intr = 1;
-			if (r->nlmsg_type == NLMSG_DONE) {
-				const int *err = mnl_nlmsg_get_payload(r);
-
-				if (mnl_nlmsg_get_payload_len(r) >= sizeof(int) &&
-				    *err < 0) {
-					kernel_error(r, -*err);
-					return -1;
-				}
-				return cb_ret ? -1 : intr;
-			}
-			if (r->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = mnl_nlmsg_get_payload(r);
-
-				if (mnl_nlmsg_get_payload_len(r) < sizeof(*e)) {
-					ctl_seterr("truncated netlink error message");
-					return -1;
-				}
-				if (e->error) {
-					kernel_error(r, -e->error);
-					return -1;
-				}
-				continue;
-			}
-			if (r->nlmsg_type < NLMSG_MIN_TYPE)
-				continue;
-			if (cb) {
-				if (!cb_ret)
-					cb_ret = cb(r, arg);
-				continue;
-			}
-			if (dump_append(d, r))
-				return -1;
-		}
-	}
+	if (nl_replies(nlh->nlmsg_seq, true, dump_msg, &c, &intr))
+		return -1;
+	return c.cb_ret ? -1 : intr;
 }
 
 int nl_dump(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg)

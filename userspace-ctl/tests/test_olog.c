@@ -103,6 +103,7 @@ static void t_log(void)
 	struct apsmd_flow f;
 	const struct apsmd_flow *g;
 	uint64_t s;
+	uint32_t st;
 	unsigned int kept = 0;
 
 	CHECK(!olog_init(1000) && olog_slots() == 1024, "slots rounded up");
@@ -120,6 +121,24 @@ static void t_log(void)
 	      !olog_get(1, 7, 3001) && !olog_get(1, 7, 0), "other keys");
 	olog_free();
 	CHECK(!olog_get(1, 7, 2999), "freed");
+
+	/* The own stream keeps its last slots whatever else is put: 64
+	 * other streams writing 4 x slots each evict none of its entries
+	 * (before, the shared table let close offsets overwrite it).
+	 */
+	CHECK(!olog_init(1024), "init again");
+	olog_own(5);
+	for (s = 1; s <= 1024; s++)
+		olog_put(5, 3, s, &f);
+	for (st = 100; st < 164; st++)
+		for (s = 1; s <= 4096; s++)
+			olog_put(st, 9, s, &f);
+	kept = 0;
+	for (s = 1; s <= 1024; s++)
+		kept += olog_get(5, 3, s) != NULL;
+	CHECK(kept == 1024, "own stream: %u of 1024 kept after other streams' puts", kept);
+	CHECK(olog_get(163, 9, 4096) != NULL, "another stream's newest kept");
+	olog_free();
 }
 
 static void t_rule(void)

@@ -276,8 +276,90 @@ static void t_horizon_empty(void)
 	teardown(&net, &a, &b);
 }
 
+/* The exchange applies the delete rule: a's tombstone at v against b's
+ * entry at v -> b gets the delete; against b's entry at v + 1 -> a gets
+ * the entry.
+ */
+static void t_tomb_tie(void)
+{
+	struct net net;
+	struct node a, b;
+	struct apsmd_flow f, out;
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		setup(&net, &a, &b, 10);
+		test_key(&f, 42, 9000);
+		shadow_apply(a.sh, &f, APSM_RDS_OP_NEW, 1, 0);
+		shadow_apply(a.sh, &f, APSM_RDS_OP_DEL, 3, 0);
+		f.version += round;
+		shadow_apply(b.sh, &f, APSM_RDS_OP_NEW, 1, 0);
+		shadow_tick(a.sh, 100);
+		shadow_tick(b.sh, 100);
+		net.now = 100;
+		apsmd_repair_round(&a.rp, 2);
+		pump(&net);
+		shadow_tick(a.sh, 200);
+		shadow_tick(b.sh, 200);
+		if (!round)
+			CHECK(shadow_find(b.sh, &f, &out) &&
+			      out.op == APSM_RDS_OP_DEL && out.version == 9000 &&
+			      shadow_find(a.sh, &f, &out) &&
+			      out.op == APSM_RDS_OP_DEL,
+			      "tombstone at v lost to the entry at v");
+		else
+			CHECK(shadow_find(a.sh, &f, &out) &&
+			      out.op == APSM_RDS_OP_NEW && out.version == 9001 &&
+			      shadow_find(b.sh, &f, &out) &&
+			      out.op == APSM_RDS_OP_NEW,
+			      "entry at v + 1 lost to the tombstone at v");
+		CHECK(shadow_root(a.sh) == shadow_root(b.sh),
+		      "trees differ after the exchange (round %d)", round);
+		teardown(&net, &a, &b);
+	}
+}
+
+/* A malformed TREE_ENTRIES datagram installs nothing (all or nothing,
+ * as LOG): one well-formed item, then trailing bytes.
+ */
+static void t_entries_atomic(void)
+{
+	struct net net;
+	struct node a, b;
+	struct apsmd_hdr h = { .type = APSMD_T_TREE_ENTRIES, .count = 1 };
+	uint8_t body[REPAIR_TE_PREFIX + 44 + 3];
+	uint8_t *q = body + REPAIR_TE_PREFIX;
+
+	setup(&net, &a, &b, 10);
+	memset(body, 0, sizeof(body));
+	q[0] = APSM_RDS_OP_NEW;
+	q[1] = AF_INET;
+	q[2] = 6;
+	q[4] = 1;				/* npath */
+	apsmd_put16(q + 8, 1000);
+	apsmd_put16(q + 10, 80);
+	apsmd_put32(q + 16, 2);			/* origin */
+	apsmd_put64(q + 20, 77);		/* version */
+	q[32] = 10;				/* src 10.0.0.1 */
+	q[35] = 1;
+	q[36] = 10;				/* dst 10.0.0.2 */
+	q[39] = 2;
+	apsmd_put32(q + 40, 100);		/* path */
+	CHECK(apsmd_repair_on_msg(&a.rp, 2, &h, body, sizeof(body)) == -1 &&
+	      a.rp.st.items_installed == 0 && a.rp.st.bad_format == 1,
+	      "malformed TREE_ENTRIES: ret -1 expected, %llu installed",
+	      (unsigned long long)a.rp.st.items_installed);
+	CHECK(apsmd_repair_on_msg(&a.rp, 2, &h, body, sizeof(body) - 3) == 0 &&
+	      a.rp.st.items_installed == 1,
+	      "the same item well-formed: %llu installed",
+	      (unsigned long long)a.rp.st.items_installed);
+	teardown(&net, &a, &b);
+}
+
 void test_repair(void)
 {
+	t_entries_atomic();
+	t_tomb_tie();
 	t_horizon_empty();
 	t_big();
 }

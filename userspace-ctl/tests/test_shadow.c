@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../apsmd/olog.h"
 #include "../apsmd/shadow.h"
 #include "unit.h"
 
@@ -134,8 +135,102 @@ static void t_horizon_ttl(void)
 	shadow_free(s);
 }
 
+/* A tombstone at version v against an entry of the same key at v and at
+ * v + 1 (the delete rule: a delete wins a tie, a newer write wins).
+ */
+static void t_tomb_vs_entry(void)
+{
+	struct shadow *s = shadow_new(100, 1000);
+	struct apsmd_flow f, out;
+
+	test_key(&f, 3, 5000);
+	shadow_apply(s, &f, APSM_RDS_OP_NEW, APSMD_CAUSE_INSERT, 0);
+	shadow_apply(s, &f, APSM_RDS_OP_DEL, APSMD_CAUSE_DELETE, 1);
+	CHECK(shadow_blocks(s, &f), "entry at the tombstone's version wins");
+	f.origin = 0;
+	CHECK(shadow_blocks(s, &f), "entry at v, lower origin, wins");
+	f.origin = 1;
+	f.version = 5001;
+	CHECK(!shadow_blocks(s, &f), "entry at v + 1 loses to the tombstone");
+	shadow_apply(s, &f, APSM_RDS_OP_NEW, APSMD_CAUSE_INSTALL, 2);
+	CHECK(shadow_find(s, &f, &out) && out.op == APSM_RDS_OP_NEW &&
+	      out.version == 5001, "v + 1 did not replace the tombstone");
+	/* a foreign delete is written at v + 1: it beats the entry */
+	f.version = 5002;
+	CHECK(!shadow_blocks(s, &f), "delete at v + 1 blocked");
+	shadow_free(s);
+}
+
+/* A replica's idle expiry (EXPIRE of another origin's entry) is local:
+ * not a shadow tombstone, not written; the rest as the write rule says.
+ */
+static void t_replica_expiry(void)
+{
+	struct apsmd_flow f, w;
+
+	test_key(&f, 4, 7000);
+	f.op = APSM_RDS_OP_DEL;
+	f.origin = 2;
+	CHECK(!shadow_takes(&f, APSMD_CAUSE_EXPIRE, 1),
+	      "replica expiry goes into the shadow");
+	CHECK(!olog_write_rule(&f, APSMD_CAUSE_EXPIRE, 1, &w),
+	      "replica expiry is sent");
+	CHECK(shadow_takes(&f, APSMD_CAUSE_EXPIRE, 2) &&
+	      olog_write_rule(&f, APSMD_CAUSE_EXPIRE, 2, &w) &&
+	      w.version == 7000, "own expiry not a written delete at v");
+	CHECK(shadow_takes(&f, APSMD_CAUSE_PEER_DEL, 1) &&
+	      !olog_write_rule(&f, APSMD_CAUSE_PEER_DEL, 1, &w),
+	      "a peer's delete: not in the shadow, or sent again");
+	CHECK(shadow_takes(&f, APSMD_CAUSE_DELETE, 1) &&
+	      olog_write_rule(&f, APSMD_CAUSE_DELETE, 1, &w) &&
+	      w.version == 7001 && w.origin == 2,
+	      "operator delete of a foreign entry not written at v + 1");
+}
+
+static void collect(const struct apsmd_flow *f, void *arg)
+{
+	*(struct apsmd_flow *)arg = *f;
+}
+
+/* Reconcile with a dump: marked keys stay, own live entries not in the
+ * dump are listed, tombstones and other origins' entries are not.
+ */
+static void t_mark(void)
+{
+	struct shadow *s = shadow_new(100, 1000);
+	struct apsmd_flow f, out;
+	unsigned int i;
+
+	for (i = 0; i < 10; i++) {
+		test_key(&f, i, 100 + i);
+		f.origin = i < 8 ? 1 : 2;
+		shadow_apply(s, &f, i == 5 ? APSM_RDS_OP_DEL : APSM_RDS_OP_NEW,
+			     APSMD_CAUSE_INSERT, i);
+	}
+	shadow_unmark(s);
+	for (i = 0; i < 10; i++) {
+		test_key(&f, i, 100 + i);
+		if (i != 3 && i != 5 && i != 9)
+			CHECK(shadow_mark(s, &f, &out) && out.version == 100 + i,
+			      "key %u not marked", i);
+	}
+	test_key(&f, 77, 1);
+	CHECK(!shadow_mark(s, &f, NULL), "absent key marked");
+	memset(&out, 0, sizeof(out));
+	CHECK(shadow_unmarked(s, 1, collect, &out) == 1 &&
+	      out.sport == 3 && out.op == APSM_RDS_OP_NEW,
+	      "unmarked own entries: want key 3 only, got %u", out.sport);
+	CHECK(shadow_unmarked(s, 2, NULL, NULL) == 1, "origin 2: key 9");
+	shadow_unmark(s);
+	CHECK(shadow_unmarked(s, 1, NULL, NULL) == 7, "unmark");
+	shadow_free(s);
+}
+
 void test_shadow(void)
 {
 	t_random();
 	t_horizon_ttl();
+	t_tomb_vs_entry();
+	t_replica_expiry();
+	t_mark();
 }

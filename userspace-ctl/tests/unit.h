@@ -38,9 +38,11 @@ void test_flow(void);
 void test_apsmd_io(void);
 void test_shadow(void);
 void test_repair(void);
+void test_conf(void);
 void test_relay(void);
 void test_olog(void);
 void test_tomb(void);
+void test_session(void);
 void test_store(void);
 
 #endif /* APSMCTL_UNIT_H */

@@ -20,6 +20,8 @@ int main(void)
 	test_relay();
 	test_olog();
 	test_tomb();
+	test_conf();
+	test_session();
 	test_store();
 	printf("%u passed, %u failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
