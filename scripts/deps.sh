@@ -7,7 +7,8 @@ PKGS="build-essential bc flex bison libelf-dev pkg-config sparse dkms
 kmod cpio xz-utils busybox-static qemu-system-x86 linux-image-amd64
 linux-headers-amd64 linux-source-6.1 iproute2 iputils-ping nftables
 iperf3 socat tcpdump tshark python3 python3-scapy libmnl-dev libsodium-dev libcap-ng-dev
-procps python3-yaml python3-jsonschema curl gdb"
+procps python3-yaml python3-jsonschema curl gdb
+etcd-server etcd-client libcurl4-openssl-dev libjson-c-dev"
 # libFuzzer targets (tests/fuzz/): clang with its fuzzer runtime
 PKGS="$PKGS clang libfuzzer-14-dev"
 

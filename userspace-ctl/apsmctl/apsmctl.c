@@ -5,6 +5,7 @@
  * commands live in ctl_<object>.c.
  *
  *   apsmctl [-j] [-n NETNS] [-b FILE] OBJECT COMMAND [ARGS]
+ *   apsmctl --store URL [--prefix P] [-b FILE] OBJECT COMMAND [ARGS]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -156,6 +157,9 @@ static void usage(FILE *f)
 		"         -b, --batch FILE  one command per line (- for stdin)\n"
 		"         -h, --help        this text\n"
 		"         -V, --version     print the version\n"
+		"         --store URL       the cluster catalogue in etcd (etcd://HOST:PORT[,...]):\n"
+		"                           service|chain|policy add|del|show, node show\n"
+		"         --prefix P        its key prefix (default /apsm/default)\n"
 		"OBJECT COMMAND:\n");
 	usage_object(f, NULL);
 }
@@ -186,6 +190,8 @@ static int dispatch(int argc, char **argv)
 		return -1;
 	}
 	obj = argv[0];
+	if (ctl_store_url && strcmp(obj, "help"))
+		return ctl_store_dispatch(argc, argv);
 	if (!strcmp(obj, "help")) {
 		usage(stdout);
 		return 0;
@@ -315,6 +321,8 @@ int main(int argc, char **argv)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "store", required_argument, NULL, 'S' },
+		{ "prefix", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *netns = NULL, *batch_file = NULL;
@@ -336,6 +344,12 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'S':
+			ctl_store_url = optarg;
+			break;
+		case 'P':
+			ctl_store_prefix = optarg;
+			break;
 		case 'V':
 			printf("apsmctl %s\n", APSMCTL_VERSION);
 			return 0;

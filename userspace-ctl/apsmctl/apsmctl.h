@@ -125,4 +125,11 @@ int no_args(int argc, char **argv);
  */
 const char *ctl_attr_keyword(uint16_t nest, uint16_t type);
 
+/* ctl_store.c: --store URL / --prefix P, and the commands run on the
+ * store instead of the kernel (service, chain, policy, node show).
+ */
+extern const char *ctl_store_url;
+extern const char *ctl_store_prefix;
+int ctl_store_dispatch(int argc, char **argv);
+
 #endif /* APSMCTL_H */

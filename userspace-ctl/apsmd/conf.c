@@ -5,7 +5,7 @@
  * AntiEntropyInterval, SnapshotTimeout), gossip (GossipThreshold,
  * GossipFanout, GossipTTL), Inventory, NetlinkRcvbuf, UdpRcvbuf, UdpSndbuf,
  * RepairRate; repeated [Peer] Id, Endpoint,
- * LinkAddress.
+ * LinkAddress; [Cluster] Store, Prefix, Catalog, CatalogState (catalog.c).
  * '#' and ';' start comments; keys are case-insensitive.
  * [Node] PushLinger: see conf.h.
  */
@@ -129,7 +129,7 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
 	return 0;
 }
 
-enum { SEC_NONE, SEC_NODE, SEC_PEER };
+enum { SEC_NONE, SEC_NODE, SEC_PEER, SEC_CLUSTER };
 
 static int conf_err(char *err, size_t errlen, const char *file,
 		    unsigned int line, const char *fmt, ...)
@@ -292,6 +292,8 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 			p = NULL;
 			if (!strcasecmp(line, "[Node]")) {
 				sec = SEC_NODE;
+			} else if (!strcasecmp(line, "[Cluster]")) {
+				sec = SEC_CLUSTER;
 			} else if (!strcasecmp(line, "[Peer]")) {
 				if (c->n_peers >= APSMD_PEERS_MAX)
 					FAIL("too many peers (max %d)",
@@ -432,6 +434,30 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 			} else {
 				FAIL("unknown key %s in [Peer]", key);
 			}
+		} else if (sec == SEC_CLUSTER) {
+			char *dst = NULL;
+			size_t len = 0;
+
+			if (!strcasecmp(key, "Store")) {
+				dst = c->store_url;
+				len = sizeof(c->store_url);
+			} else if (!strcasecmp(key, "Prefix")) {
+				if (val[0] != '/')
+					FAIL("Prefix: not a key path starting with /: %s", val);
+				dst = c->store_prefix;
+				len = sizeof(c->store_prefix);
+			} else if (!strcasecmp(key, "Catalog")) {
+				dst = c->catalog_file;
+				len = sizeof(c->catalog_file);
+			} else if (!strcasecmp(key, "CatalogState")) {
+				dst = c->catalog_state;
+				len = sizeof(c->catalog_state);
+			} else {
+				FAIL("unknown key %s in [Cluster]", key);
+			}
+			if (strlen(val) >= len)
+				FAIL("%s: too long", key);
+			strcpy(dst, val);
 		} else {
 			FAIL("%s outside a section", key);
 		}
@@ -449,6 +475,11 @@ int apsmd_conf_load(const char *file, struct apsmd_conf *c, char *err,
 		FAIL("[Node] KeyFile missing");
 	if (!c->fabric_dev[0])
 		FAIL("[Node] FabricDevice missing");
+	if (!c->store_prefix[0])
+		strcpy(c->store_prefix, "/apsm/default");
+	if (!c->catalog_state[0])
+		snprintf(c->catalog_state, sizeof(c->catalog_state),
+			 "/run/apsmd/catalog-%u.state", c->id);
 	if (!c->peer_timeout_ms)
 		c->peer_timeout_ms = 4 * c->heartbeat_ms;
 	if (c->peer_timeout_ms <= c->heartbeat_ms)

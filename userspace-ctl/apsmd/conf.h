@@ -70,6 +70,13 @@ struct apsmd_conf {
 	char prev_key_file[256];	/* PreviousKeyFile: during a rotation */
 	char state_file[256];		/* StateFile: the replay state */
 	uint32_t max_skew_ms;		/* MaxClockSkew */
+	/* [Cluster] (catalog.c): Store URL ("" none), Prefix, Catalog file
+	 * (used when there is no Store), CatalogState (what apsmd created)
+	 */
+	char store_url[512];
+	char store_prefix[256];
+	char catalog_file[256];
+	char catalog_state[256];
 };
 
 /* Parse FILE into c. 0, or -1 with "FILE:LINE: why" in err. */

@@ -30,7 +30,9 @@
 	X(tree_sends) X(merkle_rounds) X(merkle_diff_leaves) \
 	X(behind_deletes) X(repair_relayed) \
 	X(epoch_bumps) X(state_write_fail) X(auth_origin_refused) \
-	X(auth_relayed) X(inst_foreign) X(version_ahead) X(version_wrap)
+	X(auth_relayed) X(inst_foreign) X(version_ahead) X(version_wrap) \
+	X(store_errors) X(store_outages) X(catalog_applied_rev) \
+	X(catalog_apply_errors) X(catalog_applies)
 
 struct apsmd_counters {
 #define APSMD_X(n) uint64_t n;

@@ -44,6 +44,7 @@
 #include "args.h"
 #include "nl.h"
 
+#include "catalog.h"
 #include "conf.h"
 #include "core.h"
 #include "inv.h"
@@ -164,6 +165,7 @@ static void reload(void)
 		apsmd_log("reload: %s (keeping the old config)", err);
 		return;
 	}
+	apsmd_catalog_reload();
 	for (i = 0; i < conf.n_peers; i++) {
 		for (j = 0; j < nc.n_peers; j++)
 			if (nc.peers[j].id == conf.peers[i].id)
@@ -364,13 +366,14 @@ static int handle_signals(void)
 static int run(void)
 {
 	uint64_t now = apsmd_now_ms(), t_hb = now, t_ae, t_stats = 0;
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	int pace;
 
 	t_ae = next_at(now, conf.ae_ms);
 	pfd[0] = (struct pollfd){ .fd = apsmd_kern_fd(), .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = apsmd_peer_fd(), .events = POLLIN };
 	pfd[2] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	pfd[3] = (struct pollfd){ .fd = apsmd_catalog_fd(), .events = POLLIN };
 	for (;;) {
 		uint64_t next;
 		int timeout;
@@ -407,7 +410,7 @@ static int run(void)
 		pace = apsmd_peer_flush();
 		if (pace >= 0 && pace < timeout)
 			timeout = pace;
-		if (poll(pfd, 3, timeout) < 0) {
+		if (poll(pfd, 4, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			apsmd_log("poll: %s", strerror(errno));
@@ -417,6 +420,8 @@ static int run(void)
 			apsmd_kern_on_readable();
 		if (pfd[1].revents)
 			apsmd_peer_on_readable();
+		if (pfd[3].revents)
+			apsmd_catalog_on_readable();
 		if (pfd[2].revents && handle_signals())
 			return 0;
 	}
@@ -509,6 +514,9 @@ int main(int argc, char **argv)
 	apsmd_memb_publish();
 	if (apsmd_peer_start())
 		return 1;
+	/* after daemon(): it starts the store thread */
+	if (apsmd_catalog_init(&conf))
+		return 1;
 	apsmd_log("running: %u peers, fabric %s%s", conf.n_peers,
 		  conf.fabric_dev, apsmd_gossip() ? ", gossip" : "");
 	/* entries made before we listened (a restart): push them */
@@ -522,6 +530,7 @@ int main(int argc, char **argv)
 	apsmd_log("exiting");
 	stats_print(stderr, false);
 	stats_write();
+	apsmd_catalog_close();
 	apsmd_peer_close();
 	apsmd_kern_close();
 	return ret;

@@ -44,5 +44,6 @@ void test_relay(void);
 void test_olog(void);
 void test_tomb(void);
 void test_session(void);
+void test_store(void);
 
 #endif /* APSMCTL_UNIT_H */

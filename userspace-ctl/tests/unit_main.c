@@ -23,6 +23,7 @@ int main(void)
 	test_tomb();
 	test_conf();
 	test_session();
+	test_store();
 	printf("%u passed, %u failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }
