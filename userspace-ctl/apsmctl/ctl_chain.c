@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "apsmctl.h"
+#include "catobj.h"
 
 static const uint8_t chain_kind[APSM_CHAIN_A_MAX + 1] = {
 	[APSM_CHAIN_A_NAME] = NLK_STR,
@@ -13,48 +14,22 @@ static const uint8_t chain_kind[APSM_CHAIN_A_MAX + 1] = {
 	[APSM_CHAIN_A_RETURN] = NLK_NEST,
 };
 
-enum { C_NAME, C_SPI, C_SERVICES, C_RETURN, C_MAX };
-
-static const struct arg_spec chain_add_spec[C_MAX] = {
-	[C_NAME] = ARG_SPEC("name", ARG_NAME, ARG_POS | ARG_REQ),
-	[C_SPI] = ARG_RANGE("spi", ARG_U32, 0, 1, APSM_SPI_MAX),
-	[C_SERVICES] = ARG_RANGE("services", ARG_NAMES, ARG_REQ, 0, APSM_PATH_MAX),
-	[C_RETURN] = ARG_RANGE("return", ARG_NAMES, 0, 0, APSM_PATH_MAX),
-};
-
 static const struct arg_spec chain_del_spec[] = {
 	ARG_SPEC("name", ARG_NAME, ARG_POS | ARG_REQ),
 };
 
-static void put_list(struct nlmsghdr *nlh, uint16_t type,
-		     const struct arg_val *v)
-{
-	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
-	unsigned int i;
-
-	for (i = 0; i < v->n; i++)
-		mnl_attr_put_strz(nlh, APSM_LIST_A_NAME, v->names[i]);
-	mnl_attr_nest_end(nlh, nest);
-}
-
+/* The arguments are those of the cluster catalogue (lib/catobj.c), as
+ * for service add.
+ */
 int cmd_chain_add(int argc, char **argv)
 {
-	struct arg_val v[C_MAX];
+	struct cat_obj o;
 	struct nlmsghdr *nlh;
-	struct nlattr *nest;
 
-	if (ARGS_PARSE(argc, argv, chain_add_spec, v) || nl_open())
+	if (cat_parse(CAT_CHAIN, argc, argv, &o) || nl_open())
 		return -1;
-	nlh = nl_msg(APSM_CMD_CHAIN_NEW, 0);
-	nest = mnl_attr_nest_start(nlh, APSM_A_CHAIN);
-	mnl_attr_put_strz(nlh, APSM_CHAIN_A_NAME, v[C_NAME].name);
-	if (v[C_SPI].set)
-		mnl_attr_put_u32(nlh, APSM_CHAIN_A_SPI, v[C_SPI].u);
-	put_list(nlh, APSM_CHAIN_A_SERVICES, &v[C_SERVICES]);
-	if (v[C_RETURN].set)
-		put_list(nlh, APSM_CHAIN_A_RETURN, &v[C_RETURN]);
-	mnl_attr_nest_end(nlh, nest);
-	return nl_request(nlh, NULL, NULL);
+	nlh = cat_nl_add(&o);
+	return nlh ? nl_request(nlh, NULL, NULL) : -1;
 }
 
 int cmd_chain_del(int argc, char **argv)

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "apsmctl.h"
+#include "catobj.h"
 
 /* Without prio, a rule goes this far below the last one (or here). */
 #define PRIO_STEP	100
@@ -28,23 +29,6 @@ static const uint8_t policy_kind[APSM_POLICY_A_MAX + 1] = {
 	[APSM_POLICY_A_DPORT_MAX] = NLK_U16,
 	[APSM_POLICY_A_VLAN] = NLK_U16,
 	[APSM_POLICY_A_HITS] = NLK_U64,
-};
-
-enum {
-	PO_PRIO, PO_IIF, PO_SRC, PO_DST, PO_PROTO, PO_SPORT, PO_DPORT,
-	PO_VLAN, PO_CHAIN, PO_MAX
-};
-
-static const struct arg_spec policy_add_spec[PO_MAX] = {
-	[PO_PRIO] = ARG_RANGE("prio", ARG_U32, 0, 0, UINT32_MAX),
-	[PO_IIF] = ARG_SPEC("iif", ARG_DEV, 0),
-	[PO_SRC] = ARG_SPEC("src", ARG_PREFIX, 0),
-	[PO_DST] = ARG_SPEC("dst", ARG_PREFIX, 0),
-	[PO_PROTO] = ARG_SPEC("proto", ARG_PROTO, 0),
-	[PO_SPORT] = ARG_SPEC("sport", ARG_PORTS, 0),
-	[PO_DPORT] = ARG_SPEC("dport", ARG_PORTS, 0),
-	[PO_VLAN] = ARG_RANGE("vlan", ARG_U32, 0, 0, 4095),
-	[PO_CHAIN] = ARG_SPEC("chain", ARG_NAME, ARG_REQ),
 };
 
 static const struct arg_spec policy_del_spec[] = {
@@ -80,66 +64,24 @@ static int policy_next_prio(uint32_t *prio)
 	return 0;
 }
 
-static void put_prefix(struct nlmsghdr *nlh, uint16_t addr, uint16_t plen,
-		       const struct ctl_addr *a)
-{
-	mnl_attr_put(nlh, addr, a->family == AF_INET ? 4 : 16, a->a);
-	mnl_attr_put_u8(nlh, plen, a->plen);
-}
-
+/* The arguments are those of the cluster catalogue (lib/catobj.c), as
+ * for service add; without prio the rule goes PRIO_STEP after the last.
+ */
 int cmd_policy_add(int argc, char **argv)
 {
-	struct arg_val v[PO_MAX];
+	struct cat_obj o;
 	struct nlmsghdr *nlh;
-	struct nlattr *nest;
-	int family = 0;
 	uint32_t prio;
 
-	if (ARGS_PARSE(argc, argv, policy_add_spec, v))
+	if (cat_parse(CAT_POLICY, argc, argv, &o) || nl_open())
 		return -1;
-	if (v[PO_SRC].set)
-		family = v[PO_SRC].addr.family;
-	if (v[PO_DST].set) {
-		if (family && family != v[PO_DST].addr.family) {
-			ctl_seterr("src and dst are of different address families");
+	if (!o.prio_set) {
+		if (policy_next_prio(&prio))
 			return -1;
-		}
-		family = v[PO_DST].addr.family;
+		cat_set_prio(&o, prio);
 	}
-	if (nl_open())
-		return -1;
-	if (v[PO_PRIO].set)
-		prio = v[PO_PRIO].u;
-	else if (policy_next_prio(&prio))
-		return -1;
-	nlh = nl_msg(APSM_CMD_POLICY_NEW, 0);
-	nest = mnl_attr_nest_start(nlh, APSM_A_POLICY);
-	mnl_attr_put_u32(nlh, APSM_POLICY_A_PRIO, prio);
-	mnl_attr_put_strz(nlh, APSM_POLICY_A_CHAIN, v[PO_CHAIN].name);
-	if (v[PO_IIF].set)
-		mnl_attr_put_u32(nlh, APSM_POLICY_A_IIF, v[PO_IIF].u);
-	if (family)
-		mnl_attr_put_u8(nlh, APSM_POLICY_A_FAMILY, family);
-	if (v[PO_SRC].set)
-		put_prefix(nlh, APSM_POLICY_A_SRC, APSM_POLICY_A_SRC_PLEN,
-			   &v[PO_SRC].addr);
-	if (v[PO_DST].set)
-		put_prefix(nlh, APSM_POLICY_A_DST, APSM_POLICY_A_DST_PLEN,
-			   &v[PO_DST].addr);
-	if (v[PO_PROTO].set)
-		mnl_attr_put_u8(nlh, APSM_POLICY_A_PROTO, v[PO_PROTO].u);
-	if (v[PO_SPORT].set) {
-		mnl_attr_put_u16(nlh, APSM_POLICY_A_SPORT_MIN, v[PO_SPORT].lo);
-		mnl_attr_put_u16(nlh, APSM_POLICY_A_SPORT_MAX, v[PO_SPORT].hi);
-	}
-	if (v[PO_DPORT].set) {
-		mnl_attr_put_u16(nlh, APSM_POLICY_A_DPORT_MIN, v[PO_DPORT].lo);
-		mnl_attr_put_u16(nlh, APSM_POLICY_A_DPORT_MAX, v[PO_DPORT].hi);
-	}
-	if (v[PO_VLAN].set)
-		mnl_attr_put_u16(nlh, APSM_POLICY_A_VLAN, v[PO_VLAN].u);
-	mnl_attr_nest_end(nlh, nest);
-	return nl_request(nlh, NULL, NULL);
+	nlh = cat_nl_add(&o);
+	return nlh ? nl_request(nlh, NULL, NULL) : -1;
 }
 
 int cmd_policy_del(int argc, char **argv)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "apsmctl.h"
+#include "catobj.h"
 
 static const uint8_t service_kind[APSM_SERVICE_A_MAX + 1] = {
 	[APSM_SERVICE_A_NAME] = NLK_STR,
@@ -13,35 +14,23 @@ static const uint8_t service_kind[APSM_SERVICE_A_MAX + 1] = {
 	[APSM_SERVICE_A_LB_SIZE] = NLK_U32,
 };
 
-static const char *const type_choices[] = { "stateful", "stateless", NULL };
-
-enum { S_NAME, S_TYPE, S_MAX };
-
-static const struct arg_spec service_add_spec[S_MAX] = {
-	[S_NAME] = ARG_SPEC("name", ARG_NAME, ARG_POS | ARG_REQ),
-	[S_TYPE] = ARG_CHOICES("type", ARG_POS, type_choices),
-};
-
 static const struct arg_spec service_del_spec[] = {
 	ARG_SPEC("name", ARG_NAME, ARG_POS | ARG_REQ),
 };
 
+/* The arguments are those of the cluster catalogue (lib/catobj.c): one
+ * parser and one request builder for the command line, -b batches,
+ * apsmctl --store and apsmd's catalogue.
+ */
 int cmd_service_add(int argc, char **argv)
 {
-	struct arg_val v[S_MAX];
+	struct cat_obj o;
 	struct nlmsghdr *nlh;
-	struct nlattr *nest;
 
-	if (ARGS_PARSE(argc, argv, service_add_spec, v) || nl_open())
+	if (cat_parse(CAT_SERVICE, argc, argv, &o) || nl_open())
 		return -1;
-	nlh = nl_msg(APSM_CMD_SERVICE_NEW, 0);
-	nest = mnl_attr_nest_start(nlh, APSM_A_SERVICE);
-	mnl_attr_put_strz(nlh, APSM_SERVICE_A_NAME, v[S_NAME].name);
-	if (v[S_TYPE].set)
-		mnl_attr_put_u8(nlh, APSM_SERVICE_A_STATEFUL,
-				v[S_TYPE].u == 1 ? 1 : 0);
-	mnl_attr_nest_end(nlh, nest);
-	return nl_request(nlh, NULL, NULL);
+	nlh = cat_nl_add(&o);
+	return nlh ? nl_request(nlh, NULL, NULL) : -1;
 }
 
 int cmd_service_del(int argc, char **argv)
