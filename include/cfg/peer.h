@@ -37,6 +37,7 @@ struct apsm_peer {
 	int ifindex;
 	netdevice_tracker dev_tracker;
 	u8 lladdr[ETH_ALEN];		/* its fabric MAC */
+	struct hlist_node mac_node;	/* in apsm_peers::by_mac, RCU */
 	/* enum apsm_peer_state: READ_ONCE() on the packet path, written
 	 * under conf_lock (apsm_peer_set_state()).
 	 */
@@ -52,6 +53,11 @@ struct apsm_peer {
 /* The per-netns table (struct apsm_net::peers). */
 struct apsm_peers {
 	struct xarray xa;		/* node id -> struct apsm_peer */
+	/* fabric MAC -> peers (RCU readers, conf_lock writers): fabric
+	 * frames are only taken from a peer's MAC
+	 */
+#define APSM_PEER_MAC_BITS	8
+	struct hlist_head by_mac[1 << APSM_PEER_MAC_BITS];
 	u32 count;
 	/* Peers in state down: READ_ONCE() on the packet path (nonzero:
 	 * look closer), written under conf_lock.
@@ -83,6 +89,8 @@ void apsm_peers_exit(struct apsm_net *an);
 
 /* RCU (or conf_lock): the peer with node id @node_id, or NULL. */
 struct apsm_peer *apsm_peer_find(struct apsm_net *an, u32 node_id);
+/* RCU: whether some peer's fabric MAC is @mac. */
+bool apsm_peer_mac_known(struct apsm_net *an, const u8 *mac);
 
 /* conf_lock: set @peer's state (enum apsm_peer_state). A change rebuilds
  * the LB table of every service with an instance of that node, bumps

@@ -4,6 +4,7 @@
  * device + fabric MAC), keyed by node id.
  */
 #include <linux/etherdevice.h>
+#include <linux/hash.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
@@ -18,8 +19,12 @@
 
 void apsm_peers_init(struct apsm_net *an)
 {
+	unsigned int i;
+
 	an->peers->an = an;
 	xa_init(&an->peers->xa);
+	for (i = 0; i < ARRAY_SIZE(an->peers->by_mac); i++)
+		INIT_HLIST_HEAD(&an->peers->by_mac[i]);
 	an->peers->count = 0;
 	an->peers->down = 0;
 	INIT_LIST_HEAD(&an->peers->lb_down_node);
@@ -28,6 +33,24 @@ void apsm_peers_init(struct apsm_net *an)
 struct apsm_peer *apsm_peer_find(struct apsm_net *an, u32 node_id)
 {
 	return xa_load(&an->peers->xa, node_id);
+}
+
+static struct hlist_head *apsm_peer_mac_bucket(struct apsm_peers *peers,
+					       const u8 *mac)
+{
+	return &peers->by_mac[hash_64(ether_addr_to_u64(mac),
+				      APSM_PEER_MAC_BITS)];
+}
+
+bool apsm_peer_mac_known(struct apsm_net *an, const u8 *mac)
+{
+	struct apsm_peer *peer;
+
+	hlist_for_each_entry_rcu(peer, apsm_peer_mac_bucket(an->peers, mac),
+				 mac_node, lockdep_is_held(&an->conf_lock))
+		if (ether_addr_equal(peer->lladdr, mac))
+			return true;
+	return false;
 }
 
 static void apsm_peer_free_rcu(struct rcu_head *head)
@@ -84,6 +107,8 @@ struct apsm_peer *apsm_peer_create(struct apsm_net *an, u32 id,
 		kfree(peer);
 		return ERR_PTR(ret == -EBUSY ? -EEXIST : ret);
 	}
+	hlist_add_head_rcu(&peer->mac_node,
+			   apsm_peer_mac_bucket(an->peers, peer->lladdr));
 	an->peers->count++;
 	an->generation++;
 	apsm_event(an, APSM_EV_PEER_NEW, peer, req);
@@ -156,6 +181,7 @@ void apsm_peer_destroy(struct apsm_net *an, struct apsm_peer *peer,
 	lockdep_assert_held(&an->conf_lock);
 
 	xa_erase(&an->peers->xa, peer->id);
+	hlist_del_rcu(&peer->mac_node);
 	/* Its instances count as up again (nothing says otherwise). */
 	if (was_down) {
 		apsm_peer_account_down(an, false);
@@ -219,6 +245,7 @@ void apsm_peers_exit(struct apsm_net *an)
 	mutex_lock(&an->conf_lock);
 	xa_for_each(&an->peers->xa, id, peer) {
 		xa_erase(&an->peers->xa, id);
+		hlist_del_rcu(&peer->mac_node);
 		apsm_peer_put_dev(peer);
 		call_rcu(&peer->rcu, apsm_peer_free_rcu);
 	}

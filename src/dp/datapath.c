@@ -581,9 +581,10 @@ static unsigned int apsm_dp_nf(struct apsm_net *an, struct apsm_port *port,
 static unsigned int apsm_dp_fabric(struct apsm_net *an, struct sk_buff *skb)
 {
 	u32 self = READ_ONCE(an->node_id), sender;
+	struct apsm_peer *peer = NULL;
 	struct apsm_instance *inst;
 	struct apsm_nsh_ctx ctx;
-	struct apsm_peer *peer;
+	const u8 *src;
 
 	/* The fabric carries other traffic too (apsmd's UDP, ARP); and a
 	 * switch floods frames for other nodes' MACs until it learns them.
@@ -607,7 +608,6 @@ static unsigned int apsm_dp_fabric(struct apsm_net *an, struct sk_buff *skb)
 		peer = sender != self ? apsm_peer_find(an, sender) : NULL;
 		if (!peer)
 			return apsm_dp_drop(an, APSM_STATS_A_DROP_UNKNOWN_NODE);
-		apsm_peer_count_rx(peer);
 	}
 
 	if (ctx.si) {
@@ -616,6 +616,16 @@ static unsigned int apsm_dp_fabric(struct apsm_net *an, struct sk_buff *skb)
 		if (!inst || !inst->local)
 			return apsm_dp_drop(an, APSM_STATS_A_DROP_NO_INSTANCE);
 	}
+	/* Only peers speak NSH on the fabric: from the sender's own MAC
+	 * once it is known (after the first hop), else from some peer's.
+	 * A host on the fabric that is no peer cannot inject a path.
+	 */
+	src = eth_hdr(skb)->h_source;
+	if (peer ? !ether_addr_equal(peer->lladdr, src) :
+		   !apsm_peer_mac_known(an, src))
+		return apsm_dp_drop(an, APSM_STATS_A_DROP_FABRIC_SRC);
+	if (peer)
+		apsm_peer_count_rx(peer);
 	return apsm_dp_continue(an, skb, &ctx);
 }
 

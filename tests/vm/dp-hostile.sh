@@ -32,6 +32,8 @@
 #            is a local instance                        -> drop_unknown_node
 #            previous / next hop an unknown instance    -> drop_no_instance
 #            TTL 1                                      -> drop_ttl
+#            a well-formed first hop (origin this node, next hop
+#            fw1) from a MAC that is no peer's               -> drop_fabric_src
 # Afterwards the module is healthy (a ping through the chain still works,
 # no splat: vm-run checks dmesg) and the apsm slab caches hold no more
 # objects than the flows in the RDS.
@@ -279,6 +281,10 @@ expect("fabric: NSH next hop unknown (transit)", A, "fabp",
        [FE / Raw(nsh(2, [BOGUS, FW1], origin=1)) for _ in range(5)], "drop_no_instance")
 expect("fabric: NSH TTL 1", A, "fabp",
        [FE / Raw(nsh(1, [FW1], ttl=1, origin=77)) for _ in range(5)], "drop_ttl")
+# everything right but the sender: no peer has this MAC (before the
+# fabric source check this frame went on to fw1: an injected path)
+expect("fabric: NSH from a MAC no peer has", A, "fabp",
+       [FE / Raw(nsh(1, [FW1], origin=1)) for _ in range(5)], "drop_fabric_src")
 expect("fabric: NSH not for this node (other dst MAC)", A, "fabp",
        [Ether(dst="02:fa:00:00:00:99", src="02:fa:00:00:00:77", type=0x894F) /
         Raw(nsh(1, [FW1], origin=77)) for _ in range(5)], "rx_packets")

@@ -568,6 +568,7 @@ enum apsm_stats_attrs {
 	APSM_STATS_A_HOLD_OVERFLOW_FLOW,	/* not held: per-flow cap */
 	APSM_STATS_A_PEERDOWN_DROP,	/* pinned to a down peer: dropped */
 	APSM_STATS_A_PEERDOWN_REPIN,	/* pinned to a down peer: re-picked */
+	APSM_STATS_A_DROP_FABRIC_SRC,	/* fabric NSH not from a peer's MAC */
 	__APSM_STATS_A_MAX
 };
 #define APSM_STATS_A_MAX (__APSM_STATS_A_MAX - 1)

@@ -28,6 +28,7 @@ static const char *const stat_names[APSM_STATS_A_MAX + 1] = {
 	[APSM_STATS_A_DROP_TTL] = "drop_ttl",
 	[APSM_STATS_A_DROP_NO_INSTANCE] = "drop_no_instance",
 	[APSM_STATS_A_DROP_UNKNOWN_NODE] = "drop_unknown_node",
+	[APSM_STATS_A_DROP_FABRIC_SRC] = "drop_fabric_src",
 	[APSM_STATS_A_DROP_NOMEM] = "drop_nomem",
 	[APSM_STATS_A_DROP_TX] = "drop_tx",
 	[APSM_STATS_A_PASS_NONIP] = "pass_nonip",
