@@ -203,7 +203,7 @@ nsx "${NS[0]}" "$PY" - "$work/captured.bin" "$work/cluster.key" <<'EOF'
 import base64, hashlib, hmac, os, socket, struct, sys, time
 key = base64.b64decode(open(sys.argv[2]).read().strip())
 def dgram(k, typ, sender, epoch, seq, body, count):
-    hdr = struct.pack("!IBBHIBBHQQ", 0x4150534d, 2, typ, count, sender, 0, 0, 0, epoch, seq)
+    hdr = struct.pack("!IBBHIBBHQQ", 0x4150534d, 3, typ, count, sender, 0, 0, 0, epoch, seq)
     return hdr + body + hmac.new(k, hdr + body, hashlib.sha512).digest()[:32]
 def varint(v):
     out = b""
@@ -211,7 +211,9 @@ def varint(v):
         out += bytes([v & 0x7f | 0x80])
         v >>= 7
     return out + bytes([v])
-# a LOG (wire v2) of stream 1 with one entry: IPv4 udp, 1 hop
+# wire v3 headers (a v2 one is refused as bad_format before its epoch is
+# looked at); the LOG body (v2 layout, stream 1, one IPv4 udp 1-hop entry)
+# is never decoded: each datagram is refused by its header or MAC
 ent = struct.pack("!IQQ", 1, 1, 1) + bytes([1, 17])
 ent += socket.inet_aton("10.9.9.9") + socket.inet_aton("10.8.8.8")
 ent += struct.pack("!HH", 1111, 2222) + varint(10) + varint((1 << 50) << 1) + varint(101)

@@ -100,8 +100,9 @@ auth_fail0=$(stat 1 auth_fail) replay0=$(stat 1 replay)
 # a well-formed LOG (an entry that is nowhere) MACed with a wrong key
 nsx "${NS[0]}" "$PY" - "$work/captured.bin" <<'EOF'
 import hashlib, hmac, os, socket, struct, sys, time
-hdr = struct.pack("!IBBHIIQQ", 0x4150534d, 2, 6, 1, 1, 0, time.time_ns(), 1 << 40)
-# LOG (wire v2), stream 1, seq 1: IPv4 udp, 1 hop, spi 10, path 101
+hdr = struct.pack("!IBBHIIQQ", 0x4150534d, 3, 6, 1, 1, 0, time.time_ns(), 1 << 40)
+# wire v3 header; the LOG body (v2 layout: stream 1, seq 1, IPv4 udp, 1 hop,
+# spi 10, path 101) is never decoded: the MAC is refused first
 ent = struct.pack("!IQQ", 1, 1, 1) + bytes([1, 17])
 ent += socket.inet_aton("10.9.9.9") + socket.inet_aton("10.8.8.8")
 ent += struct.pack("!HHB", 1111, 2222, 10) + bytes([0x80] * 7 + [0x04]) + bytes([101])
