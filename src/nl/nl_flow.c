@@ -168,15 +168,11 @@ static int apsm_nl_flow_parse_full(struct netlink_ext_ack *extack,
 	ret = apsm_nl_flow_key(extack, nest, tb, &f->key);
 	if (ret)
 		return ret;
-	if (apsm_nl_flow_missing(extack, nest, tb, APSM_FLOW_A_DIR) ||
-	    apsm_nl_flow_missing(extack, nest, tb, APSM_FLOW_A_SPI) ||
-	    apsm_nl_flow_missing(extack, nest, tb, APSM_FLOW_A_PATH) ||
-	    apsm_nl_flow_missing(extack, nest, tb, APSM_FLOW_A_ORIGIN) ||
+	*op = tb[APSM_FLOW_A_OP] ? nla_get_u8(tb[APSM_FLOW_A_OP]) :
+				   APSM_RDS_OP_NEW;
+	if (apsm_nl_flow_missing(extack, nest, tb, APSM_FLOW_A_ORIGIN) ||
 	    apsm_nl_flow_missing(extack, nest, tb, APSM_FLOW_A_VERSION))
 		return -EINVAL;
-
-	f->dir = nla_get_u8(tb[APSM_FLOW_A_DIR]);
-	f->spi = nla_get_u32(tb[APSM_FLOW_A_SPI]);
 	f->origin = nla_get_u32(tb[APSM_FLOW_A_ORIGIN]);
 	f->version = nla_get_u64(tb[APSM_FLOW_A_VERSION]);
 	if (!f->version) {
@@ -184,6 +180,22 @@ static int apsm_nl_flow_parse_full(struct netlink_ext_ack *extack,
 				    "version must be nonzero");
 		return -EINVAL;
 	}
+	/* A delete is key, origin and version: a tombstone (apsmd's Merkle
+	 * repair) knows no more. What it does carry is checked as below.
+	 */
+	if (*op == APSM_RDS_OP_DEL && !tb[APSM_FLOW_A_SPI] &&
+	    !tb[APSM_FLOW_A_PATH]) {
+		if (tb[APSM_FLOW_A_DIR])
+			f->dir = nla_get_u8(tb[APSM_FLOW_A_DIR]);
+		return 0;
+	}
+	if (apsm_nl_flow_missing(extack, nest, tb, APSM_FLOW_A_DIR) ||
+	    apsm_nl_flow_missing(extack, nest, tb, APSM_FLOW_A_SPI) ||
+	    apsm_nl_flow_missing(extack, nest, tb, APSM_FLOW_A_PATH))
+		return -EINVAL;
+
+	f->dir = nla_get_u8(tb[APSM_FLOW_A_DIR]);
+	f->spi = nla_get_u32(tb[APSM_FLOW_A_SPI]);
 	pa = tb[APSM_FLOW_A_PATH];
 	if (nla_len(pa) % sizeof(u32)) {
 		NL_SET_ERR_MSG_ATTR(extack, pa,
@@ -199,8 +211,6 @@ static int apsm_nl_flow_parse_full(struct netlink_ext_ack *extack,
 			return -EINVAL;
 		}
 	}
-	*op = tb[APSM_FLOW_A_OP] ? nla_get_u8(tb[APSM_FLOW_A_OP]) :
-				   APSM_RDS_OP_NEW;
 	return 0;
 }
 

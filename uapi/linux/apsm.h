@@ -147,7 +147,8 @@
  * APSM_CMD_FLOW_GET (admin: key, or dump), APSM_CMD_FLOW_DEL (admin: key),
  * APSM_CMD_FLOW_FLUSH (admin), APSM_CMD_FLOW_INSTALL (admin: one or more
  * APSM_A_FLOW, each a full entry received from a peer; an entry whose
- * VERSION is not newer than the installed one is ignored and counted)
+ * VERSION is not newer than the installed one is ignored and counted; a
+ * delete (OP del) may be just key, ORIGIN and VERSION: a tombstone)
  *   APSM_A_FLOW: NESTED (repeated in INSTALL and in RDS notifications)
  *     APSM_FLOW_A_FAMILY: u8 [req]       AF_INET / AF_INET6
  *     APSM_FLOW_A_PROTO: u8 [req]

@@ -216,8 +216,12 @@ static void install_batch(const struct apsmd_flow *f, unsigned int n)
 		mnl_attr_put_u16(nlh, APSM_FLOW_A_SPORT, f[i].sport);
 		mnl_attr_put_u16(nlh, APSM_FLOW_A_DPORT, f[i].dport);
 		mnl_attr_put_u8(nlh, APSM_FLOW_A_DIR, f[i].dir);
-		mnl_attr_put_u32(nlh, APSM_FLOW_A_SPI, f[i].spi);
-		mnl_attr_put(nlh, APSM_FLOW_A_PATH, 4 * f[i].npath, f[i].path);
+		/* a tombstone (Merkle repair) is key, origin, version */
+		if (f[i].op != APSM_RDS_OP_DEL || f[i].spi || f[i].npath) {
+			mnl_attr_put_u32(nlh, APSM_FLOW_A_SPI, f[i].spi);
+			mnl_attr_put(nlh, APSM_FLOW_A_PATH, 4 * f[i].npath,
+				     f[i].path);
+		}
 		mnl_attr_put_u32(nlh, APSM_FLOW_A_ORIGIN, f[i].origin);
 		mnl_attr_put_u64(nlh, APSM_FLOW_A_VERSION, f[i].version);
 		mnl_attr_put_u8(nlh, APSM_FLOW_A_OP, f[i].op);
