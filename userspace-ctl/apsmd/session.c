@@ -157,16 +157,8 @@ enum apsmd_verdict apsmd_session_open(struct apsmd_session *s,
 	if (i == s->n_rx)
 		return APSMD_BAD_MAC;
 	s->last = k;
-	if (apsmd_get32(b) != APSMD_MAGIC || b[4] != APSMD_WIRE_VERSION ||
-	    b[5] < APSMD_T_HEARTBEAT || b[5] == 3 || b[5] > APSMD_T_MAX)
+	if (apsmd_wire_hdr_decode(b, h) != APSMD_OK)
 		return APSMD_BAD_FORMAT;
-	h->type = b[5];
-	h->count = apsmd_get16(b + 6);
-	h->sender = apsmd_get32(b + 8);
-	h->ttl = b[12];
-	h->flags = b[13];
-	h->epoch = apsmd_get64(b + 16);
-	h->seq = apsmd_get64(b + 24);
 	*blen = clen;
 	return APSMD_OK;
 }

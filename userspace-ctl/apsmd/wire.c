@@ -407,6 +407,23 @@ size_t apsmd_wire_seal(struct apsmd_wbuf *w, const struct apsmd_hdr *h,
 	return w->len + APSMD_MAC_LEN;
 }
 
+enum apsmd_verdict apsmd_wire_hdr_decode(const uint8_t *b,
+					 struct apsmd_hdr *h)
+{
+	/* v1 and v2 are refused; types 1 (BATCH) and 3 (DIGEST) are retired */
+	if (apsmd_get32(b) != APSMD_MAGIC || b[4] != APSMD_WIRE_VERSION ||
+	    b[5] < APSMD_T_HEARTBEAT || b[5] == 3 || b[5] > APSMD_T_MAX)
+		return APSMD_BAD_FORMAT;
+	h->type = b[5];
+	h->count = apsmd_get16(b + 6);
+	h->sender = apsmd_get32(b + 8);
+	h->ttl = b[12];
+	h->flags = b[13];
+	h->epoch = apsmd_get64(b + 16);
+	h->seq = apsmd_get64(b + 24);
+	return APSMD_OK;
+}
+
 enum apsmd_verdict apsmd_wire_verify(const uint8_t *b, size_t len,
 				     const uint8_t key[APSMD_KEY_BYTES],
 				     struct apsmd_hdr *h, const uint8_t **body,
@@ -419,17 +436,8 @@ enum apsmd_verdict apsmd_wire_verify(const uint8_t *b, size_t len,
 	end = len - APSMD_MAC_LEN;
 	if (crypto_auth_verify(b + end, b, end, key))
 		return APSMD_BAD_MAC;
-	/* v1 and v2 are refused; types 1 (BATCH) and 3 (DIGEST) are retired */
-	if (apsmd_get32(b) != APSMD_MAGIC || b[4] != APSMD_WIRE_VERSION ||
-	    b[5] < APSMD_T_HEARTBEAT || b[5] == 3 || b[5] > APSMD_T_MAX)
+	if (apsmd_wire_hdr_decode(b, h) != APSMD_OK)
 		return APSMD_BAD_FORMAT;
-	h->type = b[5];
-	h->count = apsmd_get16(b + 6);
-	h->sender = apsmd_get32(b + 8);
-	h->ttl = b[12];
-	h->flags = b[13];
-	h->epoch = apsmd_get64(b + 16);
-	h->seq = apsmd_get64(b + 24);
 	*body = b + APSMD_HDR_LEN;
 	*blen = end - APSMD_HDR_LEN;
 	return APSMD_OK;

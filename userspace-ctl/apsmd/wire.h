@@ -204,6 +204,13 @@ enum apsmd_verdict {
 	APSMD_BAD_MAC,
 };
 
+/* The fixed header of b (APSMD_HDR_LEN bytes, already authenticated):
+ * magic, version and type checked, fields into h. APSMD_OK or
+ * APSMD_BAD_FORMAT. Shared by the MAC (here) and AEAD (session.c) paths.
+ */
+enum apsmd_verdict apsmd_wire_hdr_decode(const uint8_t *b,
+					 struct apsmd_hdr *h);
+
 /* Check the MAC and the header of a datagram; on APSMD_OK fill h and
  * point body/blen at what follows the header (before the MAC).
  */
