@@ -67,10 +67,12 @@ for ns in "$A" "$B"; do
 done
 
 # setup NS NODEID WEIGHT SPI NFLOWS LLADDR-SUFFIX: one of everything.
+# The UDP timeouts (601 s, 602 s) outlive the test: with 11 s and 12 s the
+# flows expired before the slab count was read when the VM ran slowly (CI).
 setup() {
 	local ns=$1 id=$2 w=$3 spi=$4 n=$5 mac=$6 i
 	{
-		echo "node set id $id rds-max $((1000 + id)) timeout-udp $((10 + id))"
+		echo "node set id $id rds-max $((1000 + id)) timeout-udp $((600 + id))"
 		echo "peer add id 99 dev f0 lladdr 02:00:00:00:00:$mac"
 		echo "port add dev d1 role uplink"
 		echo "service add fw"
@@ -89,7 +91,7 @@ log "configure A; B and the init netns see nothing"
 rds0=$(slab_objs apsm_rds)
 setup "$A" 1 7 10 40 0a
 snapA=$(snap -n "$A")
-for w in '"id":1,"rds_max":1001,"rds_count":40' '"timeout_udp_ms":11000' '"id":99,"dev":"f0"' \
+for w in '"id":1,"rds_max":1001,"rds_count":40' '"timeout_udp_ms":601000' '"id":99,"dev":"f0"' \
 	'"lladdr":"02:00:00:00:00:0a"' '"dev":"d1","ifindex":' '"role":"uplink"' \
 	'"name":"fw1","id":4097,"service":"fw","node":1,"dev":"d0"' '"weight":7,' \
 	'"name":"web","spi":10,' '"dst":"10.1.0.0/16"' '"src":"10.1.0.40"'; do
@@ -114,7 +116,7 @@ probe() { "$CTL" -n "$B" service add probe && "$CTL" -n "$B" service del probe &
 wait_until 20 probe || fail "monitor in B saw nothing: $(cat "$tmp/monB.err")"
 setup "$B" 2 9 10 30 0b
 snapB=$(snap -n "$B")
-for w in '"id":2,"rds_max":1002,"rds_count":30' '"timeout_udp_ms":12000' '"lladdr":"02:00:00:00:00:0b"' \
+for w in '"id":2,"rds_max":1002,"rds_count":30' '"timeout_udp_ms":602000' '"lladdr":"02:00:00:00:00:0b"' \
 	'"name":"fw1","id":4097,"service":"fw","node":2,"dev":"d0"' '"weight":9,' \
 	'"name":"web","spi":10,' '"dst":"10.2.0.0/16"' '"src":"10.2.0.30"'; do
 	[[ $snapB == *"$w"* ]] || fail "B's tables lack $w: $snapB"
